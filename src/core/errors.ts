@@ -1,0 +1,149 @@
+/**
+ * Marks breakwater errors so that guards work across duplicate copies of the
+ * package (two versions in one node_modules tree still recognise each other).
+ */
+const BRAND: unique symbol = Symbol.for('breakwater.error') as never;
+
+interface Branded {
+  [BRAND]?: string;
+}
+
+function hasBrand(value: unknown, name: string): boolean {
+  return typeof value === 'object' && value !== null && (value as Branded)[BRAND] === name;
+}
+
+/**
+ * Base class of every error that breakwater itself raises.
+ *
+ * `executed` is `false` when the library rejected the call before the wrapped
+ * function ran; retry uses it to prove that a re-run cannot duplicate work.
+ *
+ * @example
+ * ```ts
+ * try { await policy.execute(call); }
+ * catch (error) { if (isBreakwaterError(error) && !error.executed) { ... } }
+ * ```
+ */
+export class BreakwaterError extends Error {
+  /** `false` when the wrapped function never ran for this rejection. */
+  readonly executed: boolean;
+
+  constructor(message: string, executed: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+    this.executed = executed;
+    (this as Branded)[BRAND] = 'BreakwaterError';
+  }
+}
+Object.defineProperty(BreakwaterError.prototype, 'name', { value: 'BreakwaterError', writable: true, configurable: true });
+
+/**
+ * A `timeout` policy gave up waiting. `ms` is the policy's limit.
+ * `executed` is `true`: the wrapped function had started.
+ */
+export class TimeoutError extends BreakwaterError {
+  /** The timeout that elapsed, in milliseconds. */
+  readonly ms: number;
+
+  constructor(ms: number, options?: { cause?: unknown }) {
+    super(`timed out after ${ms} ms`, true, options);
+    this.ms = ms;
+    (this as Branded)[BRAND] = 'TimeoutError';
+  }
+}
+Object.defineProperty(TimeoutError.prototype, 'name', { value: 'TimeoutError', writable: true, configurable: true });
+
+/**
+ * An open (or half-open and busy) circuit breaker refused the call.
+ * `retryAfter` is the time in milliseconds until the breaker will admit a probe.
+ */
+export class BrokenCircuitError extends BreakwaterError {
+  /** Milliseconds until the breaker admits a trial call; 0 when it already could. */
+  readonly retryAfter: number;
+
+  constructor(retryAfter: number, message = 'circuit is open') {
+    super(message, false);
+    this.retryAfter = retryAfter;
+    (this as Branded)[BRAND] = 'BrokenCircuitError';
+  }
+}
+Object.defineProperty(BrokenCircuitError.prototype, 'name', { value: 'BrokenCircuitError', writable: true, configurable: true });
+
+/** The circuit breaker is held open by `isolate()` until every handle is released. */
+export class IsolatedCircuitError extends BreakwaterError {
+  constructor() {
+    super('circuit is isolated', false);
+    (this as Branded)[BRAND] = 'IsolatedCircuitError';
+  }
+}
+Object.defineProperty(IsolatedCircuitError.prototype, 'name', { value: 'IsolatedCircuitError', writable: true, configurable: true });
+
+/** Why a bulkhead refused a call. */
+export type BulkheadRejectReason = 'full' | 'queueTimeout';
+
+/** A bulkhead had no free place (`'full'`) or the call waited too long in its queue (`'queueTimeout'`). */
+export class BulkheadRejectedError extends BreakwaterError {
+  /** `'full'`: no slot and no queue place; `'queueTimeout'`: queued longer than `queueTimeout`. */
+  readonly reason: BulkheadRejectReason;
+
+  constructor(reason: BulkheadRejectReason) {
+    super(reason === 'full' ? 'bulkhead is full' : 'bulkhead queue timeout', false);
+    this.reason = reason;
+    (this as Branded)[BRAND] = 'BulkheadRejectedError';
+  }
+}
+Object.defineProperty(BulkheadRejectedError.prototype, 'name', { value: 'BulkheadRejectedError', writable: true, configurable: true });
+
+/** A rate limiter had no token. `retryAfter` is the time in milliseconds until the next one. */
+export class RateLimitedError extends BreakwaterError {
+  /** Milliseconds until a token is available. */
+  readonly retryAfter: number;
+
+  constructor(retryAfter: number) {
+    super('rate limit exceeded', false);
+    this.retryAfter = retryAfter;
+    (this as Branded)[BRAND] = 'RateLimitedError';
+  }
+}
+Object.defineProperty(RateLimitedError.prototype, 'name', { value: 'RateLimitedError', writable: true, configurable: true });
+
+const ALL_NAMES = new Set([
+  'BreakwaterError',
+  'TimeoutError',
+  'BrokenCircuitError',
+  'IsolatedCircuitError',
+  'BulkheadRejectedError',
+  'RateLimitedError',
+]);
+
+/** True for any error raised by breakwater (any copy of the package). */
+export function isBreakwaterError(value: unknown): value is BreakwaterError {
+  return typeof value === 'object' && value !== null && ALL_NAMES.has((value as Branded)[BRAND] ?? '');
+}
+/** True for a {@link TimeoutError} from any copy of the package. */
+export function isTimeoutError(value: unknown): value is TimeoutError {
+  return hasBrand(value, 'TimeoutError');
+}
+/** True for a {@link BrokenCircuitError} from any copy of the package. */
+export function isBrokenCircuitError(value: unknown): value is BrokenCircuitError {
+  return hasBrand(value, 'BrokenCircuitError');
+}
+/** True for an {@link IsolatedCircuitError} from any copy of the package. */
+export function isIsolatedCircuitError(value: unknown): value is IsolatedCircuitError {
+  return hasBrand(value, 'IsolatedCircuitError');
+}
+/** True for a {@link BulkheadRejectedError} from any copy of the package. */
+export function isBulkheadRejectedError(value: unknown): value is BulkheadRejectedError {
+  return hasBrand(value, 'BulkheadRejectedError');
+}
+/** True for a {@link RateLimitedError} from any copy of the package. */
+export function isRateLimitedError(value: unknown): value is RateLimitedError {
+  return hasBrand(value, 'RateLimitedError');
+}
+
+/**
+ * True when `error` proves that the attempt never reached the dependency:
+ * its `executed` property is exactly `false`.
+ */
+export function provesNotExecuted(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { executed?: unknown }).executed === false;
+}

@@ -1,0 +1,53 @@
+import { CallContext, type Context, type ExecuteOptions } from './context.js';
+import { invoke, type Policy, type PolicyFunction, RUN, type Runnable, runWithin, startCall } from './policy.js';
+
+/**
+ * Policies composed into one. The first is the outermost.
+ *
+ * @remarks A pipeline has no events of its own; attach metrics to each of `policies`.
+ */
+export class Pipeline implements Policy, Runnable {
+  /** The composed policies, outermost first. */
+  readonly policies: readonly Policy[];
+
+  constructor(policies: readonly Policy[]) {
+    this.policies = Object.freeze(policies.slice());
+  }
+
+  execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
+    if (typeof fn !== 'function') return Promise.reject(new TypeError(`pipeline: execute expects a function, got ${typeof fn}`));
+    return startCall(this, fn, options);
+  }
+
+  /** @internal */
+  [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
+    return this.step(0, fn, ctx);
+  }
+
+  private step<T>(index: number, fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
+    const policies = this.policies;
+    if (index === policies.length) return invoke(fn, ctx);
+    const policy = policies[index] as Policy;
+    if (index === policies.length - 1) return runWithin(policy, fn, ctx);
+    return runWithin(policy, (inner) => this.step(index + 1, fn, inner instanceof CallContext ? inner : ctx), ctx);
+  }
+}
+
+/**
+ * Composes policies; the first argument is the outermost. `pipeline()` runs
+ * the function as it is.
+ *
+ * @example
+ * ```ts
+ * const policy = pipeline(retry(), circuitBreaker(), bulkhead({ maxConcurrent: 10 }), timeout(2_000));
+ * const res = await policy.execute(({ signal }) => fetch(url, { signal }));
+ * ```
+ */
+export function pipeline(...policies: Policy[]): Pipeline {
+  policies.forEach((p, i) => {
+    if (typeof p !== 'object' || p === null || typeof (p as Partial<Policy>).execute !== 'function') {
+      throw new TypeError(`pipeline: argument ${i + 1} must be a policy (an object with execute), got ${p === null ? 'null' : typeof p}`);
+    }
+  });
+  return new Pipeline(policies);
+}

@@ -1,0 +1,126 @@
+import { type Clock, systemClock } from './clock.js';
+import { CallContext, CallInfo, type Context, type ExecuteOptions } from './context.js';
+import { type EventBase, type EventMap, PolicyEmitter } from './events.js';
+import { isClock, nonEmptyString } from './validate.js';
+
+/** The result of one attempt: a value or an error. */
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** A function a policy runs: it gets the attempt's {@link Context}. */
+export type PolicyFunction<T> = (ctx: Context) => T | PromiseLike<T>;
+
+/** Anything that can run a function under its rules. */
+export interface Policy {
+  /**
+   * Runs `fn` under the policy.
+   *
+   * @example
+   * ```ts
+   * const user = await policy.execute(({ signal }) => fetch(url, { signal }), { key: 'users' });
+   * ```
+   */
+  execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T>>;
+}
+
+/**
+ * How policies of this package call each other without going back through
+ * `execute`: the context (signal, deadline, attempt) flows straight through.
+ * @internal
+ */
+export const RUN: unique symbol = Symbol('breakwater.run') as never;
+
+/** @internal */
+export interface Runnable {
+  [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>>;
+}
+
+function isRunnable(policy: Policy): policy is Policy & Runnable {
+  return typeof (policy as Partial<Runnable>)[RUN] === 'function';
+}
+
+/** Calls `fn` and turns a synchronous throw into a rejection. */
+export function invoke<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
+  try {
+    const result = fn(ctx);
+    return (result instanceof Promise ? result : Promise.resolve(result)) as Promise<Awaited<T>>;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Runs `fn` through `policy` as part of an enclosing call. */
+export function runWithin<T>(policy: Policy, fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
+  if (isRunnable(policy)) return policy[RUN](fn, ctx);
+  // A policy from elsewhere: hand it what the public API can carry.
+  return policy.execute(fn, {
+    signal: ctx.signal,
+    idempotent: ctx.idempotent,
+    key: ctx.key,
+    correlationId: ctx.correlationId,
+  });
+}
+
+/** Starts a call at the top: checks the caller's signal and builds the first context. */
+export function startCall<T>(policy: Runnable, fn: PolicyFunction<T>, options: ExecuteOptions | undefined): Promise<Awaited<T>> {
+  const call = new CallInfo(options);
+  if (call.aborted) return Promise.reject(call.reason);
+  const ctx = new CallContext(call, call, 1, call.idempotentOption ?? false, undefined);
+  return policy[RUN](fn, ctx);
+}
+
+/** Options every policy factory takes. */
+export interface CommonOptions {
+  /**
+   * Used in events and metrics.
+   * @defaultValue the policy kind, e.g. `'timeout'`
+   */
+  name?: string;
+  /**
+   * The source of time.
+   * @defaultValue `systemClock`
+   */
+  clock?: Clock;
+}
+
+/**
+ * What every policy of this package shares: a name, a clock, typed events,
+ * and `execute`.
+ */
+export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> implements Policy, Runnable {
+  /** Used in events and metrics. */
+  readonly name: string;
+  /** @internal */
+  protected readonly clock: Clock;
+
+  constructor(kind: string, options: CommonOptions) {
+    super();
+    this.name = options.name === undefined ? kind : nonEmptyString(kind, 'name', options.name);
+    this.clock = options.clock === undefined ? systemClock : isClock<Clock>(kind, options.clock);
+  }
+
+  execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
+    if (typeof fn !== 'function') return Promise.reject(new TypeError(`${this.name}: execute expects a function, got ${typeof fn}`));
+    return startCall(this, fn, options);
+  }
+
+  /** @internal */
+  abstract [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>>;
+
+  /** Emits `event` with the common fields; builds nothing when nobody listens. @internal */
+  protected emitEvent<K extends keyof E & string>(event: K, ctx: CallContext | undefined, fields: E[K]): void {
+    if (this.listenerCount(event as never) === 0) return;
+    const payload: E[K] & EventBase = {
+      ...fields,
+      policy: this.name,
+      key: ctx?.key,
+      correlationId: ctx?.correlationId,
+      at: this.clock.now(),
+    };
+    (this.emit as (event: string, payload: unknown) => boolean)(event, Object.freeze(payload));
+  }
+
+  /** True when someone listens to `event`. @internal */
+  protected listens(event: keyof E & string): boolean {
+    return this.listenerCount(event as never) !== 0;
+  }
+}

@@ -1,10 +1,18 @@
 import type { Clock } from '../core/clock.js';
 
-interface Timer {
+class Timer {
+  readonly owner: VirtualClock;
   readonly due: number;
   readonly seq: number;
   readonly fn: () => void;
-  cancelled: boolean;
+  cancelled = false;
+
+  constructor(owner: VirtualClock, due: number, seq: number, fn: () => void) {
+    this.owner = owner;
+    this.due = due;
+    this.seq = seq;
+    this.fn = fn;
+  }
 }
 
 /** Resolves after every queued promise callback has run (one macrotask turn). */
@@ -55,7 +63,7 @@ export class VirtualClock implements Clock {
   /** Schedules `fn` at `now() + ms` (a negative or NaN delay counts as 0). */
   setTimeout(fn: () => void, ms: number): unknown {
     const delay = ms > 0 ? ms : 0;
-    const timer: Timer = { due: this.current + delay, seq: this.seq++, fn, cancelled: false };
+    const timer = new Timer(this, this.current + delay, this.seq++, fn);
     this.push(timer);
     this.live++;
     return timer;
@@ -63,9 +71,8 @@ export class VirtualClock implements Clock {
 
   /** Cancels a timer; unknown handles and timers already run are ignored. */
   clearTimeout(handle: unknown): void {
-    const timer = handle as Timer | undefined;
-    if (timer === undefined || timer === null || typeof timer !== 'object' || timer.cancelled) return;
-    timer.cancelled = true;
+    if (!(handle instanceof Timer) || handle.owner !== this || handle.cancelled) return;
+    handle.cancelled = true;
     this.live--;
   }
 

@@ -1,0 +1,47 @@
+// Loads the built package through require() and import() on this Node and on
+// Node 24 (the `node` package from the npm registry ships a real binary), and
+// runs one call through each entry point.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+// A throwaway project where `breakwater` resolves to this package, as a user would see it.
+const app = mkdtempSync(join(tmpdir(), 'breakwater-compat-'));
+mkdirSync(join(app, 'node_modules'));
+symlinkSync(root, join(app, 'node_modules', 'breakwater'), 'dir');
+
+const cjs = `
+const bw = require('breakwater');
+const { VirtualClock } = require('breakwater/testing');
+const clock = new VirtualClock();
+const p = bw.pipeline(bw.timeout(10, { clock }));
+p.execute(() => 'ok').then((v) => {
+  if (v !== 'ok' || typeof bw.TimeoutError !== 'function') process.exit(1);
+  console.log('require: ok on ' + process.version);
+});`;
+const esm = `
+import { pipeline, timeout, TimeoutError } from 'breakwater';
+import { VirtualClock } from 'breakwater/testing';
+const clock = new VirtualClock();
+const v = await pipeline(timeout(10, { clock })).execute(() => 'ok');
+if (v !== 'ok' || typeof TimeoutError !== 'function') process.exit(1);
+console.log('import: ok on ' + process.version);`;
+
+const nodes = [['this node', process.execPath, []]];
+if (process.env.BREAKWATER_SKIP_NODE24 !== '1') nodes.push(['node 24', 'npx', ['-y', 'node@24']]);
+try {
+  for (const [label, cmd, pre] of nodes) {
+    for (const [kind, args] of [
+      ['cjs', ['-e', cjs]],
+      ['esm', ['--input-type=module', '-e', esm]],
+    ]) {
+      const out = execFileSync(cmd, [...pre, ...args], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      process.stdout.write(out.split('\n').filter((l) => /: ok on /.test(l)).join('\n') + '\n');
+      if (!/: ok on /.test(out)) throw new Error(`${label} ${kind}: no confirmation in output:\n${out}`);
+    }
+  }
+} finally {
+  rmSync(app, { recursive: true, force: true });
+}

@@ -124,7 +124,8 @@ describe('timeout: aggressive', () => {
   it('accepts a plain value or a thenable from fn', async () => {
     const t = timeout(100, { clock: new VirtualClock() });
     await expect(t.execute(() => 7)).resolves.toBe(7);
-    await expect(t.execute(() => ({ then: (r: (v: number) => void) => r(8) }))).resolves.toBe(8);
+    const thenable = { then: (r: (v: number) => void) => r(8) } as unknown as PromiseLike<number>;
+    await expect(t.execute(() => thenable)).resolves.toBe(8);
   });
 
   it('emits the timeout event with the common payload', async () => {
@@ -371,7 +372,9 @@ describe('timeout: leaks', () => {
     const controller = new AbortController();
     for (let i = 0; i < 1_000; i++) await t.execute(() => i, { signal: controller.signal });
     // Node exposes the listener count of an EventTarget through getEventListeners.
-    const { getEventListeners } = await import('node:events');
+    const { getEventListeners } = (await import('node:events')) as unknown as {
+      getEventListeners(target: EventTarget, type: string): unknown[];
+    };
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     // No live timer from the calls keeps the process busy.
     const timers = () => (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().filter((h) => h === 'Timeout').length;

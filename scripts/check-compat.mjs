@@ -2,7 +2,7 @@
 // Node 24 (the `node` package from the npm registry ships a real binary), and
 // runs one call through each entry point.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -28,6 +28,12 @@ const clock = new VirtualClock();
 const v = await pipeline(timeout(10, { clock })).execute(() => 'ok');
 if (v !== 'ok' || typeof TimeoutError !== 'function') process.exit(1);
 console.log('import: ok on ' + process.version);`;
+
+// The CommonJS build must carry p-limit itself (docs/decisions/0001-commonjs-and-p-limit.md).
+for (const file of ['dist/index.cjs', 'dist/testing/index.cjs']) {
+  const text = readFileSync(join(root, file), 'utf8');
+  if (/require\(["'](p-limit|yocto-queue)["']\)/.test(text)) throw new Error(`${file} requires an ESM-only package`);
+}
 
 const nodes = [['this node', process.execPath, []]];
 if (process.env.BREAKWATER_SKIP_NODE24 !== '1') nodes.push(['node 24', 'npx', ['-y', 'node@24']]);

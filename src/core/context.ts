@@ -1,3 +1,5 @@
+import { subscribeToSignal, unsubscribeFromSignal } from './signal-fanout.js';
+
 /** Options for one `execute` call. */
 export interface ExecuteOptions {
   /** The caller's cancellation. An abort rejects the call with `signal.reason`, unchanged. */
@@ -111,11 +113,11 @@ export class CallInfo implements Scope {
   }
 
   subscribe(subscriber: AbortSubscriber): void {
-    this.callerSignal?.addEventListener('abort', subscriber);
+    if (this.callerSignal !== undefined) subscribeToSignal(this.callerSignal, subscriber);
   }
 
   unsubscribe(subscriber: AbortSubscriber): void {
-    this.callerSignal?.removeEventListener('abort', subscriber);
+    if (this.callerSignal !== undefined) unsubscribeFromSignal(this.callerSignal, subscriber);
   }
 }
 

@@ -25,11 +25,12 @@ const api = {
   do_not_optimize,
   /** Declares a group; `rows` is a list of [name, fn, { baseline }]. */
   compare(title, rows) {
-    const entry = { title, rows: rows.map(([name, , opts]) => ({ name, baseline: opts?.baseline === true })) };
+    // mitata reports by alias: make each one unique across groups, show only the row name.
+    const entry = { title, rows: rows.map(([name, , opts]) => ({ name, alias: `${title} :: ${name}`, baseline: opts?.baseline === true })) };
     groups.push(entry);
     group(title, () => {
       for (const [name, fn, opts] of rows) {
-        const b = bench(name, fn);
+        const b = bench(`${title} :: ${name}`, fn);
         if (opts?.baseline === true) b.baseline(true);
       }
     });
@@ -48,12 +49,12 @@ for (const trial of result.benchmarks) {
 console.log(`\nbreakwater benchmark — Node ${process.version}, ${process.platform}/${process.arch}\n`);
 for (const g of groups) {
   const base = g.rows.find((r) => r.baseline);
-  const baseNs = base === undefined ? undefined : byName.get(base.name);
+  const baseNs = base === undefined ? undefined : byName.get(base.alias);
   console.log(`## ${g.title}\n`);
   console.log(`| what | ns/call | × ${base === undefined ? '' : base.name} |`);
   console.log('|---|---:|---:|');
   for (const row of g.rows) {
-    const ns = byName.get(row.name);
+    const ns = byName.get(row.alias);
     if (ns === undefined) continue;
     const ratio = baseNs === undefined ? '' : `${(ns / baseNs).toFixed(2)}×`;
     console.log(`| ${row.name} | ${fmt(ns)} | ${ratio} |`);

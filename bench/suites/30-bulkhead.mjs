@@ -1,0 +1,130 @@
+// bulkhead: the uncontended path against the peers, and large queues drained through concurrency 100.
+import { bulkhead as cockatielBulkhead } from 'cockatiel';
+import pLimit from 'p-limit';
+
+const fn = async () => 1;
+
+export function register({ lib, compare }) {
+  const bw = lib.bulkhead({ maxConcurrent: 10, maxQueue: 10 });
+  const ck = cockatielBulkhead(10, 10);
+  const pl = pLimit(10);
+
+  compare('bulkhead: uncontended call', [
+    ['floor: await fn()', async () => await fn()],
+    ['cockatiel bulkhead', () => ck.execute(fn), { baseline: true }],
+    ['breakwater bulkhead', () => bw.execute(fn)],
+    ['p-limit', () => pl(fn)],
+  ]);
+}
+
+/**
+ * The floor for a FIFO limiter: a semaphore over a singly linked list, no
+ * abort, no timeout, no events. Shows how much of a row is the queue itself.
+ */
+function handRolledSemaphore(limit) {
+  let active = 0;
+  let head;
+  let tail;
+  const next = () => {
+    const item = head;
+    if (item === undefined) {
+      active--;
+      return;
+    }
+    head = item.next;
+    if (head === undefined) tail = undefined;
+    item.run();
+  };
+  return (fn) => {
+    if (active < limit && head === undefined) {
+      active++;
+      const p = fn();
+      p.then(next, next);
+      return p;
+    }
+    return new Promise((resolve, reject) => {
+      const item = {
+        next: undefined,
+        run() {
+          const p = fn();
+          p.then(resolve, reject);
+          p.then(next, next);
+        },
+      };
+      if (tail === undefined) head = item;
+      else tail.next = item;
+      tail = item;
+    });
+  };
+}
+
+/** Each call waits one macrotask, as a fast dependency would. */
+const work = process.env.BENCH_WORK === "micro" ? async () => 1 : () => new Promise((resolve) => setImmediate(resolve));
+
+async function measure(n, start) {
+  globalThis.gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  let peak = heap0;
+  const sampler = setInterval(() => {
+    const h = process.memoryUsage().heapUsed;
+    if (h > peak) peak = h;
+  }, 5);
+  const t0 = performance.now();
+  const all = new Array(n);
+  for (let i = 0; i < n; i++) all[i] = start();
+  const h1 = process.memoryUsage().heapUsed;
+  if (h1 > peak) peak = h1;
+  await Promise.all(all);
+  const ms = performance.now() - t0;
+  clearInterval(sampler);
+  return { ms, peakMb: (peak - heap0) / 1048576 };
+}
+
+export async function scenarios({ lib }) {
+  const limit = 100;
+  const makers = [
+    ['no limiter', () => () => work()],
+    ['breakwater bulkhead', () => {
+      const b = lib.bulkhead({ maxConcurrent: limit, maxQueue: Infinity });
+      return () => b.execute(work);
+    }],
+    ['hand-rolled FIFO semaphore', () => {
+      const h = handRolledSemaphore(limit);
+      return () => h(work);
+    }],
+    ['p-limit', () => {
+      const l = pLimit(limit);
+      return () => l(work);
+    }],
+    ['cockatiel bulkhead', () => {
+      const c = cockatielBulkhead(limit, Infinity);
+      return () => c.execute(work);
+    }],
+  ];
+  const results = new Map();
+  for (const n of [100_000, 200_000]) {
+    for (const [name, make] of makers) {
+      // cockatiel drains with Array#shift: 200,000 takes many seconds; measure it once at 100,000 only.
+      if (name === 'cockatiel bulkhead' && n > 100_000 && process.env.BENCH_SLOW !== '1') continue;
+      await measure(1_000, make()); // warm up
+      // The median of three runs (one for cockatiel, which takes seconds): the machine may be busy.
+      const runs = [];
+      for (let k = name === 'cockatiel bulkhead' ? 1 : 3; k > 0; k--) runs.push(await measure(n, make()));
+      runs.sort((a, b) => a.ms - b.ms);
+      results.set(`${name}@${n}`, runs[runs.length >> 1]);
+    }
+  }
+  const base = results.get('no limiter@100000');
+  const ck = results.get('cockatiel bulkhead@100000');
+  console.log(`## bulkhead: calls started at once through maxConcurrent ${limit} (each waits one macrotask; median of 3)\n`);
+  console.log('| what | calls | wall ms | peak heap MB | × no limiter (100k) | × cockatiel (100k) |\n|---|---:|---:|---:|---:|---:|');
+  for (const [k, r] of results) {
+    const [name, n] = k.split('@');
+    console.log(
+      `| ${name} | ${Number(n).toLocaleString('en')} | ${r.ms.toFixed(0)} | ${r.peakMb.toFixed(1)} | ${(r.ms / base.ms).toFixed(2)}× | ${(r.ms / ck.ms).toFixed(3)}× |`,
+    );
+  }
+  const bw1 = results.get('breakwater bulkhead@100000');
+  const bw2 = results.get('breakwater bulkhead@200000');
+  console.log(`\nbreakwater 200,000 / 100,000 = ${(bw2.ms / bw1.ms).toFixed(2)}×; no limiter 200,000 / 100,000 = ${(results.get('no limiter@200000').ms / base.ms).toFixed(2)}×\n`);
+}

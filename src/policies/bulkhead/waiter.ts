@@ -1,0 +1,41 @@
+import type { AbortSubscriber, CallContext } from '../../core/context.js';
+import type { PolicyFunction } from '../../core/policy.js';
+
+/** Where a queued call stands. Every transition leaves `QUEUED` exactly once. */
+export const QUEUED = 0;
+export const STARTED = 1;
+export const CANCELLED = 2;
+export type WaiterState = typeof QUEUED | typeof STARTED | typeof CANCELLED;
+
+/** What a waiter needs from its bulkhead. */
+export interface WaiterOwner {
+  /** Takes `waiter` out of the queue and rejects its caller with `reason`. */
+  cancel(waiter: Waiter, reason: unknown, timedOut: boolean): void;
+}
+
+/**
+ * One call waiting for a slot. It listens to its scope (the caller's signal or
+ * an enclosing timeout) and owns its queue timer; `cleanup` removes both.
+ */
+export class Waiter implements AbortSubscriber {
+  state: WaiterState = QUEUED;
+  fn: PolicyFunction<unknown> | undefined;
+  readonly ctx: CallContext;
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((error: unknown) => void) | undefined = undefined;
+  /** Set while the waiter holds a place at the head of the queue, waiting for a slot. */
+  unpark: ((done: Promise<void> | undefined) => void) | undefined = undefined;
+  timer: unknown = undefined;
+  private readonly owner: WaiterOwner;
+
+  constructor(owner: WaiterOwner, fn: PolicyFunction<unknown>, ctx: CallContext) {
+    this.owner = owner;
+    this.fn = fn;
+    this.ctx = ctx;
+  }
+
+  /** The scope aborted while the call waited. */
+  handleEvent(): void {
+    this.owner.cancel(this, this.ctx.scope.reason, false);
+  }
+}

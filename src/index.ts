@@ -31,10 +31,86 @@ export {
   type TimeoutStrategy,
 } from './policies/timeout/index.js';
 
-// circuit breaker (exports added here)
+// circuit breaker
+export {
+  CIRCUIT_BREAKER_DEFAULTS,
+  circuitBreaker,
+  CircuitBreakerPolicy,
+  type BreakerSnapshot,
+  type BreakerWindow,
+  type CircuitBreakerEvents,
+  type CircuitBreakerOptions,
+  type CircuitBreakerStats,
+  type CircuitState,
+  type ConsecutiveWindow,
+  type CountWindow,
+  type HalfOpenOptions,
+  type IsolationHandle,
+  type SlowCallOptions,
+  type StateChangeReason,
+  type TimeWindow,
+  type WindowSnapshot,
+} from './policies/circuit-breaker/index.js';
 
-// bulkhead and keyed (exports added here)
+// bulkhead and keyed
+export {
+  bulkhead,
+  BulkheadPolicy,
+  DEFAULT_MAX_QUEUE,
+  type BulkheadEvents,
+  type BulkheadOptions,
+} from './policies/bulkhead/index.js';
+export {
+  DEFAULT_KEY,
+  DEFAULT_MAX_KEYS,
+  keyed,
+  KeyedPolicy,
+  type EvictionReason,
+  type KeyedEvents,
+  type KeyedOptions,
+} from './policies/keyed/index.js';
 
-// retry (exports added here)
+// retry
+export {
+  constant,
+  DEFAULT_EXPONENTIAL,
+  DEFAULT_IDEMPOTENT,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_NOT_EXECUTED_CODES,
+  exponential,
+  retry,
+  RetryPolicy,
+  type Backoff,
+  type BackoffInfo,
+  type ExponentialOptions,
+  type Jitter,
+  type RetryBlockedReason,
+  type RetryEvents,
+  type RetryOptions,
+} from './policies/retry/index.js';
+export type { RetryBudget } from './core/retry-budget.js';
+export { DEFAULT_RETRY_BUDGET, retryBudget, type RetryBudgetOptions } from './core/windowed-retry-budget.js';
 
-// fallback, hedge, rateLimit, chaos (exports added here)
+// fallback, hedge, rateLimit, chaos
+export {
+  DEFAULT_FALLBACK_ON,
+  fallback,
+  FallbackPolicy,
+  type FallbackEvents,
+  type FallbackOptions,
+  type FallbackValue,
+} from './policies/fallback/index.js';
+export { DEFAULT_MAX_HEDGED, hedge, HedgePolicy, type HedgeEvents, type HedgeOptions } from './policies/hedge/index.js';
+export { rateLimit, RateLimitPolicy, type RateLimitEvents, type RateLimitOptions } from './policies/rate-limit/index.js';
+export {
+  injectFault,
+  InjectFaultPolicy,
+  injectLatency,
+  InjectLatencyPolicy,
+  type ChaosOptions,
+  type FaultFactory,
+  type InjectFaultEvents,
+  type InjectFaultOptions,
+  type InjectLatencyEvents,
+  type InjectLatencyOptions,
+} from './policies/chaos/index.js';

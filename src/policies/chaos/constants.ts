@@ -1,0 +1,4 @@
+/** The default `name` of an injectFault policy. */
+export const INJECT_FAULT_KIND = 'injectFault';
+/** The default `name` of an injectLatency policy. */
+export const INJECT_LATENCY_KIND = 'injectLatency';

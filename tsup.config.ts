@@ -3,6 +3,7 @@ import { defineConfig } from 'tsup';
 const entry = {
   index: 'src/index.ts',
   'testing/index': 'src/testing/index.ts',
+  'fetch/index': 'src/fetch/index.ts',
 };
 
 export default defineConfig([

@@ -1,0 +1,121 @@
+import type { Context, ExecuteOptions } from '../core/context.js';
+import type { Policy } from '../core/policy.js';
+import { describe, isBoolean, isFunction, nonNegativeFinite, optionsObject } from '../core/validate.js';
+import {
+  DEFAULT_FAIL_ON_STATUS,
+  DEFAULT_IDEMPOTENCY_KEYS,
+  DEFAULT_MAX_RETRY_AFTER,
+  FETCH_KIND,
+} from './constants.js';
+import { FetchCall, type FetchSettings } from './fetch-call.js';
+import type { FetchFunction, ResilientFetchOptions } from './options.js';
+import { hasIdempotencyKey, isIdempotentMethod, isOneShotBody, isRequest, urlOf } from './request-info.js';
+
+export {
+  DEFAULT_FAIL_ON_STATUS,
+  DEFAULT_IDEMPOTENCY_KEYS,
+  DEFAULT_MAX_RETRY_AFTER,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_METHODS,
+} from './constants.js';
+export { HttpStatusError, isHttpStatusError } from './errors.js';
+export type { FetchFunction, ResilientFetchOptions } from './options.js';
+export { parseRetryAfter } from './retry-after.js';
+
+function statusList(value: readonly unknown[]): (response: Response) => boolean {
+  const statuses = new Set<number>();
+  for (const status of value) {
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
+      throw new RangeError(`${FETCH_KIND}: failOn must list HTTP statuses (integers 100 to 599), got ${describe(status)} in the list`);
+    }
+    statuses.add(status);
+  }
+  return (response) => statuses.has(response.status);
+}
+
+function failOnOption(value: unknown): (response: Response) => boolean {
+  if (value === undefined) return statusList(DEFAULT_FAIL_ON_STATUS);
+  if (Array.isArray(value)) return statusList(value);
+  if (typeof value === 'function') return value as (response: Response) => boolean;
+  throw new TypeError(`${FETCH_KIND}: failOn must be a function or an array of HTTP statuses, got ${describe(value)}`);
+}
+
+/**
+ * Wraps `fetch` in a policy: the result has `fetch`'s signature, and each
+ * call runs through `policy.execute`.
+ *
+ * - GET, HEAD, OPTIONS, TRACE, PUT and DELETE are idempotent; POST, PATCH and
+ *   other methods are only when the request carries an `Idempotency-Key`
+ *   (or `idempotencyKeys: true` adds one).
+ * - 408, 429, 500, 502, 503 and 504 count as failures for retry and the
+ *   breaker (`failOn`); their `Retry-After` becomes the error's `retryAfter`.
+ *   When attempts run out the caller gets the last response, not an error.
+ * - The body of every response that a retry or hedge throws away is cancelled.
+ * - The caller's signal (`init.signal` or the `Request`'s) cancels the call and
+ *   rejects it with the signal's reason, as `fetch` does.
+ *
+ * @example
+ * ```ts
+ * import { pipeline, retry, circuitBreaker, timeout } from 'breakwater';
+ * import { resilientFetch } from 'breakwater/fetch';
+ *
+ * const http = resilientFetch(pipeline(retry(), circuitBreaker(), timeout(2_000)));
+ * const res = await http('https://api.example.com/users/42');
+ * ```
+ *
+ * @remarks
+ * Gotchas: a request whose `init.body` is a `ReadableStream` can be sent only
+ * once, so it is never marked idempotent. The wrapped call rejects with
+ * breakwater's own errors (`BrokenCircuitError`, `TimeoutError`,
+ * `BulkheadRejectedError`) where plain `fetch` would have waited or failed.
+ */
+export function resilientFetch(policy: Policy, options?: ResilientFetchOptions): FetchFunction {
+  if (typeof policy !== 'object' || policy === null || typeof (policy as Partial<Policy>).execute !== 'function') {
+    throw new TypeError(`${FETCH_KIND}: policy must be an object with an execute method, got ${describe(policy)}`);
+  }
+  const o = optionsObject<ResilientFetchOptions>(FETCH_KIND, options);
+  const underlying =
+    o.fetch === undefined ? (globalThis as { fetch?: FetchFunction }).fetch : isFunction<FetchFunction>(FETCH_KIND, 'fetch', o.fetch);
+  if (typeof underlying !== 'function') {
+    throw new TypeError(`${FETCH_KIND}: fetch must be a function (this runtime has no global fetch), got ${describe(underlying)}`);
+  }
+  const settings: FetchSettings = {
+    fetch: underlying,
+    failOn: failOnOption(o.failOn),
+    maxRetryAfter: o.maxRetryAfter === undefined ? DEFAULT_MAX_RETRY_AFTER : nonNegativeFinite(FETCH_KIND, 'maxRetryAfter', o.maxRetryAfter),
+    now: o.now === undefined ? Date.now : isFunction<() => number>(FETCH_KIND, 'now', o.now),
+  };
+  const idempotencyKeys = o.idempotencyKeys === undefined ? DEFAULT_IDEMPOTENCY_KEYS : isBoolean(FETCH_KIND, 'idempotencyKeys', o.idempotencyKeys);
+  const keyOf = o.key === undefined ? undefined : isFunction<(url: URL, method: string) => string | undefined>(FETCH_KIND, 'key', o.key);
+  const execute: (fn: (ctx: Context) => Promise<Response>, options: ExecuteOptions) => Promise<Response> = (fn, executeOptions) =>
+    policy.execute(fn, executeOptions);
+
+  return function wrappedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    try {
+      return startCall(input, init);
+    } catch (error) {
+      // fetch reports every problem through its promise, never by throwing.
+      return Promise.reject(error);
+    }
+  };
+
+  function startCall(input: string | URL | Request, init: RequestInit | undefined): Promise<Response> {
+    const request = isRequest(input) ? input : undefined;
+    const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
+    let idempotent = isIdempotentMethod(method);
+    let addKey = false;
+    if (!idempotent) {
+      const headers = init?.headers ?? request?.headers;
+      if (hasIdempotencyKey(headers)) idempotent = true;
+      else if (idempotencyKeys) idempotent = addKey = true;
+    }
+    if (idempotent && isOneShotBody(init?.body)) idempotent = false;
+    const callerSignal = init?.signal ?? request?.signal ?? undefined;
+    const executeOptions: ExecuteOptions = {
+      signal: callerSignal,
+      idempotent,
+      key: keyOf === undefined ? undefined : keyOf(urlOf(input), method),
+    };
+    return new FetchCall(settings, input, init, callerSignal, addKey).start(execute, executeOptions);
+  }
+}

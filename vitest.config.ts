@@ -8,6 +8,7 @@ export default defineConfig({
       include: ['test/**/*.test-d.ts'],
       tsconfig: './tsconfig.test.json',
     },
+    setupFiles: ['./test/setup.ts'],
     pool: 'threads',
     testTimeout: 30_000,
     hookTimeout: 30_000,

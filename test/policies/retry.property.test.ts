@@ -111,8 +111,10 @@ describe('retry properties', () => {
           expect(d).toBeGreaterThanOrEqual(0);
           expect(d).toBeLessThanOrEqual(max);
           const k = n > 1 ? n - 1 : 0;
-          const ceiling = Math.min(max, initial * Math.pow(factor, k)) || max;
-          if (j === 'none') expect(d).toBe(Number.isNaN(initial * Math.pow(factor, k)) ? max : ceiling);
+          // 1 ** Infinity is NaN in JavaScript, but a factor of 1 never grows the delay.
+          const grown = factor === 1 ? initial : initial * Math.pow(factor, k);
+          const ceiling = Math.min(max, grown) || max;
+          if (j === 'none') expect(d).toBe(Number.isNaN(grown) ? max : ceiling);
           if (j === 'full') expect(d).toBeLessThanOrEqual(ceiling);
           if (j === 'equal') {
             expect(d).toBeGreaterThanOrEqual(ceiling / 2);

@@ -1,3 +1,5 @@
+import { describe } from './validate.js';
+
 /**
  * A shareable token budget for extra attempts (retries and hedges), so that
  * they cannot multiply load during an outage. Made by `retryBudget()`.
@@ -12,4 +14,15 @@ export interface RetryBudget {
    * each deposit adds `ratio` tokens for `windowMs`.
    */
   deposit(): void;
+}
+
+/** Validates the `budget` option of a policy: an object with `tryTake` and `deposit`. */
+export function isRetryBudget(policy: string, value: unknown): RetryBudget {
+  const ok =
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<RetryBudget>).tryTake === 'function' &&
+    typeof (value as Partial<RetryBudget>).deposit === 'function';
+  if (!ok) throw new TypeError(`${policy}: budget must be a RetryBudget (an object with tryTake and deposit), got ${describe(value)}`);
+  return value as RetryBudget;
 }

@@ -1,23 +1,14 @@
 import type { CallContext } from '../../core/context.js';
 import { reportListenerError } from '../../core/events.js';
 import { invoke, type Outcome, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
-import type { RetryBudget } from '../../core/retry-budget.js';
+import { isRetryBudget, type RetryBudget } from '../../core/retry-budget.js';
 import { timerDelay } from '../../core/timer-delay.js';
-import { describe, integerAtLeast, isFunction, optionsObject } from '../../core/validate.js';
+import { integerAtLeast, isFunction, optionsObject } from '../../core/validate.js';
 import { DEFAULT_MAX_HEDGED, HEDGE_KIND } from './constants.js';
 import type { HedgeEvents } from './events.js';
 import { HedgeCall } from './hedge-call.js';
 import type { HedgeOptions } from './options.js';
 
-function isBudget(value: unknown): RetryBudget {
-  const ok =
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Partial<RetryBudget>).tryTake === 'function' &&
-    typeof (value as Partial<RetryBudget>).deposit === 'function';
-  if (!ok) throw new TypeError(`${HEDGE_KIND}: budget must be a RetryBudget (an object with tryTake and deposit), got ${describe(value)}`);
-  return value as RetryBudget;
-}
 
 /**
  * A policy that races extra attempts against a slow one. Made by {@link hedge}.
@@ -35,7 +26,7 @@ export class HedgePolicy extends PolicyBase<HedgeEvents> {
     super(HEDGE_KIND, options);
     this.delay = timerDelay(HEDGE_KIND, 'delay', options.delay, false);
     this.maxHedged = options.maxHedged === undefined ? DEFAULT_MAX_HEDGED : integerAtLeast(HEDGE_KIND, 'maxHedged', options.maxHedged, 1);
-    this.budget = options.budget === undefined ? undefined : isBudget(options.budget);
+    this.budget = options.budget === undefined ? undefined : isRetryBudget(HEDGE_KIND, options.budget);
     this.onDiscard = options.onDiscard === undefined ? undefined : isFunction<(value: unknown) => void>(HEDGE_KIND, 'onDiscard', options.onDiscard);
   }
 

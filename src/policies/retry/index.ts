@@ -3,8 +3,8 @@ import type { AbortSubscriber, CallContext } from '../../core/context.js';
 import { provesNotExecuted } from '../../core/errors.js';
 import { reportListenerError } from '../../core/events.js';
 import { invoke, type Outcome, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
-import type { RetryBudget } from '../../core/retry-budget.js';
-import { describe, integerAtLeast, isBoolean, isFunction, optionsObject } from '../../core/validate.js';
+import { isRetryBudget, type RetryBudget } from '../../core/retry-budget.js';
+import { integerAtLeast, isBoolean, isFunction, optionsObject } from '../../core/validate.js';
 import { type Backoff, exponential } from './backoff.js';
 import { DEFAULT_IDEMPOTENT, DEFAULT_MAX_ATTEMPTS, MAX_SLEEP_MS, RETRY_KIND } from './constants.js';
 import type { RetryBlockedReason, RetryEvents } from './events.js';
@@ -17,15 +17,6 @@ function outcomeOf(ok: boolean, result: unknown): Outcome {
   return ok ? { ok: true, value: result } : { ok: false, error: result };
 }
 
-function isBudget(value: unknown): RetryBudget {
-  const ok =
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Partial<RetryBudget>).tryTake === 'function' &&
-    typeof (value as Partial<RetryBudget>).deposit === 'function';
-  if (!ok) throw new TypeError(`${RETRY_KIND}: budget must be a RetryBudget (an object with tryTake and deposit), got ${describe(value)}`);
-  return value as RetryBudget;
-}
 
 /**
  * A policy that runs a call again after a failure, when that is safe.
@@ -58,7 +49,7 @@ export class RetryPolicy extends PolicyBase<RetryEvents> {
     this.idempotent = options.idempotent === undefined ? DEFAULT_IDEMPOTENT : isBoolean(RETRY_KIND, 'idempotent', options.idempotent);
     this.notExecuted =
       options.notExecuted === undefined ? hasNotExecutedCode : isFunction<Predicate>(RETRY_KIND, 'notExecuted', options.notExecuted);
-    this.budget = options.budget === undefined ? undefined : isBudget(options.budget);
+    this.budget = options.budget === undefined ? undefined : isRetryBudget(RETRY_KIND, options.budget);
     this.onDiscard =
       options.onDiscard === undefined ? undefined : isFunction<(value: unknown) => void>(RETRY_KIND, 'onDiscard', options.onDiscard);
     this.random = options.random === undefined ? Math.random : isFunction<() => number>(RETRY_KIND, 'random', options.random);

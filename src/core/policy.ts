@@ -65,8 +65,44 @@ export function startCall<T>(policy: Runnable, fn: PolicyFunction<T>, options: E
   const call = new CallInfo(options);
   if (call.aborted) return Promise.reject(call.reason);
   const ctx = new CallContext(call, call, 1, call.idempotentOption ?? false, undefined);
-  return policy[RUN](fn, ctx);
+  const result = policy[RUN](fn, ctx);
+  return call.callerSignal === undefined ? result : settleOnCallerAbort(result, call);
 }
+
+/**
+ * The caller's promise rejects with `signal.reason` the moment the signal
+ * aborts, even when the function (or a policy waiting on it, such as a
+ * bulkhead slot or a cooperative timeout) has not settled yet: a caller who
+ * aborted asked for no result, as with `fetch`. The policies inside still
+ * finish their own bookkeeping when the function settles.
+ */
+function settleOnCallerAbort<T>(result: Promise<T>, call: CallInfo): Promise<T> {
+  if (call.aborted) {
+    // The function aborted the caller's signal synchronously.
+    result.catch(ignore);
+    return Promise.reject(call.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const subscriber = {
+      handleEvent(): void {
+        reject(call.reason);
+      },
+    };
+    call.subscribe(subscriber);
+    result.then(
+      (value) => {
+        call.unsubscribe(subscriber);
+        resolve(value);
+      },
+      (error: unknown) => {
+        call.unsubscribe(subscriber);
+        reject(error);
+      },
+    );
+  });
+}
+
+function ignore(): void {}
 
 /** Options every policy factory takes. */
 export interface CommonOptions {

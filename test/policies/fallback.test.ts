@@ -149,7 +149,7 @@ describe('fallback: caller abort', () => {
     await expect(p).resolves.toBe('alt');
   });
 
-  it('catches an error that is not the abort reason even after the caller aborted', async () => {
+  it('does not fall back once the caller aborted: execute rejects with signal.reason', async () => {
     const controller = new AbortController();
     const p = fallback('alt').execute(
       () =>
@@ -159,7 +159,7 @@ describe('fallback: caller abort', () => {
         }),
       { signal: controller.signal },
     );
-    await expect(p).resolves.toBe('alt');
+    await expect(p).rejects.toBe('stop');
   });
 });
 

@@ -125,8 +125,8 @@ describe('hedge: properties on the VirtualClock', () => {
         for (let at = 0; at < r.log.length && decided === undefined; at++) {
           const entry = r.log[at] as LogEntry;
           if (entry.kind === 'abort') {
-            // A non-idempotent call runs as it is: the abort decides only if the function heeds it.
-            if (s.idempotent || s.attempts[0]?.honoursAbort === true) decided = { by: 'abort', at };
+            // A caller abort always decides the outcome, whether the function heeds it or not.
+            decided = { by: 'abort', at };
           }
           else if (entry.ok) decided = { by: 'success', index: entry.index, at };
           else if (++failures === r.started) decided = { by: 'failures', index: entry.index, at };

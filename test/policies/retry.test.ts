@@ -617,10 +617,10 @@ describe('retry: abort', () => {
     expect(calls).toBe(1);
   });
 
-  it('keeps a value that arrives after the caller aborted', async () => {
+  it('rejects with signal.reason even when a value arrives after the caller aborted', async () => {
     const controller = new AbortController();
     const policy = retry({ clock: new VirtualClock(), idempotent: true, retryOn: () => true });
-    await expect(policy.execute(() => { controller.abort('late'); return 'done'; }, { signal: controller.signal })).resolves.toBe('done');
+    await expect(policy.execute(() => { controller.abort('late'); return 'done'; }, { signal: controller.signal })).rejects.toBe('late');
   });
 
   it('an enclosing timeout ends the call with its TimeoutError during a later attempt, leaving no timer', async () => {

@@ -212,18 +212,20 @@ describe('timeout: caller abort', () => {
     expect(clock.pending).toBe(0);
   });
 
-  it('cooperative: aborts ctx.signal with the reason, waits for fn, then rejects with signal.reason', async () => {
+  it('cooperative: aborts ctx.signal with the reason and rejects with signal.reason at once, without waiting for fn', async () => {
     const clock = new VirtualClock();
     const controller = new AbortController();
+    let signal: AbortSignal | undefined;
     const state = track(
-      timeout(100, { clock, strategy: 'cooperative' }).execute(after(clock, 30, 'v'), { signal: controller.signal }),
+      timeout(100, { clock, strategy: 'cooperative' }).execute((ctx) => ((signal = ctx.signal), after(clock, 30, 'v')()), { signal: controller.signal }),
     );
     await clock.advance(10);
     controller.abort('stop');
     await clock.advance(0);
-    expect(state.settled).toBe(false);
+    expect(state).toMatchObject({ settled: true, ok: false, error: 'stop' });
+    expect(signal?.reason).toBe('stop');
     await clock.advance(20);
-    expect(state).toMatchObject({ ok: false, error: 'stop' });
+    expect(state.count).toBe(1);
     expect(clock.pending).toBe(0);
   });
 

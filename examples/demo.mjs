@@ -246,7 +246,7 @@ function chart() {
       const pts = [];
       for (let i = 0; i < bins; i++) if (values[i] !== undefined) pts.push(`${x((i + 0.5) * binMs()).toFixed(1)},${y(values[i]).toFixed(1)}`);
       out += `<polyline points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dashed ? ' stroke-dasharray="6 3"' : ''}/>`;
-      out += `<text x="${W - right - 4}" y="${top + 14 + series.findIndex((s) => s.label === label) * 14}" text-anchor="end" fill="${color}" class="a">${label}</text>`;
+      out += `<text x="${W - right - 4}" y="${top + 14 + series.findIndex((s) => s.label === label) * 14}" text-anchor="end" class="a" style="fill:${color};font-weight:600">${dashed ? "- - " : "—— "}${label}</text>`;
     }
     return out;
   };

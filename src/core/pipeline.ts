@@ -1,20 +1,38 @@
 import { CallContext, type Context, type ExecuteOptions } from './context.js';
-import { invoke, type Policy, type PolicyFunction, RUN, type Runnable, runWithin, startCall } from './policy.js';
+import {
+  type ExtraValue,
+  invoke,
+  type Policy,
+  type PolicyFunction,
+  type RESOLVES_WITH,
+  RUN,
+  type Runnable,
+  runWithin,
+  startCall,
+} from './policy.js';
 
 /**
  * Policies composed into one. The first is the outermost.
  *
+ * `X` is the extra type a fallback inside may resolve with, so `execute`
+ * resolves with `Awaited<T> | X`.
+ *
  * @remarks A pipeline has no events of its own; attach metrics to each of `policies`.
  */
-export class Pipeline implements Policy, Runnable {
+export class Pipeline<X = never> implements Policy, Runnable {
   /** The composed policies, outermost first. */
   readonly policies: readonly Policy[];
+  declare readonly [RESOLVES_WITH]: X;
 
   constructor(policies: readonly Policy[]) {
     this.policies = Object.freeze(policies.slice());
   }
 
-  execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
+  /** Runs `fn` through every policy, the first outermost. */
+  execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T> | X>;
+  /** The {@link Policy} signature: when the pipeline is seen as a plain `Policy`, `X` is not in the type. */
+  execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T>>;
+  execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T> | X> {
     if (typeof fn !== 'function') return Promise.reject(new TypeError(`pipeline: execute expects a function, got ${typeof fn}`));
     return startCall(this, fn, options);
   }
@@ -43,11 +61,11 @@ export class Pipeline implements Policy, Runnable {
  * const res = await policy.execute(({ signal }) => fetch(url, { signal }));
  * ```
  */
-export function pipeline(...policies: Policy[]): Pipeline {
+export function pipeline<const P extends readonly Policy[]>(...policies: P): Pipeline<ExtraValue<P[number]>> {
   policies.forEach((p, i) => {
     if (typeof p !== 'object' || p === null || typeof (p as Partial<Policy>).execute !== 'function') {
       throw new TypeError(`pipeline: argument ${i + 1} must be a policy (an object with execute), got ${p === null ? 'null' : typeof p}`);
     }
   });
-  return new Pipeline(policies);
+  return new Pipeline<ExtraValue<P[number]>>(policies);
 }

@@ -23,6 +23,15 @@ export interface Policy {
 }
 
 /**
+ * Type-only marker of the extra type a policy's `execute` may resolve with,
+ * beyond the function's own (a fallback's value). Nothing exists at run time.
+ */
+export declare const RESOLVES_WITH: unique symbol;
+
+/** The extra type `P`'s `execute` may resolve with: a fallback's value type, else `never`. */
+export type ExtraValue<P> = P extends { readonly [RESOLVES_WITH]: infer F } ? F : never;
+
+/**
  * How policies of this package call each other without going back through
  * `execute`: the context (signal, deadline, attempt) flows straight through.
  * @internal

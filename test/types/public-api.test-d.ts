@@ -82,10 +82,13 @@ describe('execute return types', () => {
     expectTypeOf(fallback([] as string[])).toEqualTypeOf<FallbackPolicy<string[]>>();
   });
 
-  it('a pipeline types execute as the function alone: a fallback inside does not widen it', () => {
-    // Known gap: `pipeline(...)` is typed as a plain Policy, so the fallback
-    // value's type is not part of its result (`0` may come back at run time).
-    expectTypeOf(pipeline(fallback(0), timeout(10)).execute(() => 'a')).toEqualTypeOf<Promise<string>>();
+  it('a pipeline widens execute by the value of a fallback inside, also through nesting', () => {
+    expectTypeOf(pipeline(fallback(0), timeout(10)).execute(() => 'a')).toEqualTypeOf<Promise<string | number>>();
+    expectTypeOf(pipeline(timeout(10), pipeline(fallback(null))).execute(async () => 'a')).toEqualTypeOf<Promise<string | null>>();
+    expectTypeOf(pipeline(timeout(10)).execute(() => 1)).toEqualTypeOf<Promise<number>>();
+    expectTypeOf(pipeline().execute(() => true)).toEqualTypeOf<Promise<boolean>>();
+    const asPolicy: Policy = pipeline(fallback('x'));
+    expectTypeOf(asPolicy.execute(() => 1)).toEqualTypeOf<Promise<number>>();
   });
 
   it('gives the function a Context and takes ExecuteOptions', () => {

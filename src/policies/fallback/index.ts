@@ -1,5 +1,5 @@
 import type { CallContext, Context, ExecuteOptions } from '../../core/context.js';
-import { invoke, type Outcome, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
+import { invoke, type Outcome, PolicyBase, type PolicyFunction, type RESOLVES_WITH, RUN } from '../../core/policy.js';
 import { isFunction, optionsObject } from '../../core/validate.js';
 import { DEFAULT_FALLBACK_ON, FALLBACK_KIND } from './constants.js';
 import type { FallbackEvents } from './events.js';
@@ -13,6 +13,7 @@ type FallbackFunction<F> = (outcome: Outcome, ctx: Context) => F | PromiseLike<F
  * `Awaited<T> | F`.
  */
 export class FallbackPolicy<F = unknown> extends PolicyBase<FallbackEvents> {
+  declare readonly [RESOLVES_WITH]: F;
   /** The `on` option: which outcomes get the fallback. */
   private readonly handles: (outcome: Outcome) => boolean;
   private readonly value: F | undefined;

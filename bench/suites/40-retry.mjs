@@ -29,11 +29,6 @@ export function register({ lib, compare }) {
     ['breakwater retry (idempotent, with budget)', () => bwIdempotent.execute(fn)],
   ]);
 
-  // The breaker and bulkhead come from colleagues' work; skip the group if a build lacks them.
-  if (typeof lib.circuitBreaker !== 'function' || typeof lib.bulkhead !== 'function') {
-    console.log('40-retry: circuitBreaker or bulkhead not exported by this build; pipeline group skipped');
-    return;
-  }
   const bwPipeline = lib.pipeline(
     lib.retry(),
     lib.circuitBreaker(),

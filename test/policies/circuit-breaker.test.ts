@@ -358,9 +358,10 @@ describe('circuitBreaker: open and half-open', () => {
     const ac = new AbortController();
     const hung = breaker.execute(never, { signal: ac.signal });
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
-    ac.abort(new Error('caller gave up'));
+    const reason = new Error('caller gave up');
+    ac.abort(reason);
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
-    void hung;
+    await expect(hung).rejects.toBe(reason);
     expect(breaker.state).toBe('halfOpen');
     await expect(breaker.execute(ok)).resolves.toBe('ok');
     expect(breaker.state).toBe('closed');

@@ -119,3 +119,13 @@ export class PolicyEmitter<E extends EventMap> extends EventEmitter<ListenerTabl
     return super.listeners(event).map((l) => ((l as SafeListener)[ORIGINAL] ?? l) as typeof l);
   }
 }
+
+/** Calls a user callback (such as `onDiscard`) whose throw must never reach the call: it is reported instead. */
+export function callIsolated(callback: ((value: unknown) => void) | undefined, value: unknown): void {
+  if (callback === undefined) return;
+  try {
+    callback(value);
+  } catch (error) {
+    reportListenerError(error);
+  }
+}

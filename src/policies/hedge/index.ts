@@ -1,5 +1,5 @@
 import type { CallContext } from '../../core/context.js';
-import { reportListenerError } from '../../core/events.js';
+import { callIsolated } from '../../core/events.js';
 import { invoke, type Outcome, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
 import { isRetryBudget, type RetryBudget } from '../../core/retry-budget.js';
 import { timerDelay } from '../../core/timer-delay.js';
@@ -71,13 +71,7 @@ export class HedgePolicy extends PolicyBase<HedgeEvents> {
 
   /** Hands a losing attempt's value to `onDiscard`; its throw is reported, never raised. @internal */
   discard(value: unknown): void {
-    const onDiscard = this.onDiscard;
-    if (onDiscard === undefined) return;
-    try {
-      onDiscard(value);
-    } catch (error) {
-      reportListenerError(error);
-    }
+    callIsolated(this.onDiscard, value);
   }
 }
 

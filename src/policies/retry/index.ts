@@ -1,7 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { AbortSubscriber, CallContext } from '../../core/context.js';
 import { provesNotExecuted } from '../../core/errors.js';
-import { reportListenerError } from '../../core/events.js';
+import { callIsolated } from '../../core/events.js';
 import { invoke, type Outcome, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
 import { isRetryBudget, type RetryBudget } from '../../core/retry-budget.js';
 import { integerAtLeast, isBoolean, isFunction, optionsObject } from '../../core/validate.js';
@@ -111,13 +111,7 @@ export class RetryPolicy extends PolicyBase<RetryEvents> {
 
   /** Hands a value that a retry throws away to `onDiscard`; its throw never reaches the call. @internal */
   discard(value: unknown): void {
-    const onDiscard = this.onDiscard;
-    if (onDiscard === undefined) return;
-    try {
-      onDiscard(value);
-    } catch (error) {
-      reportListenerError(error);
-    }
+    callIsolated(this.onDiscard, value);
   }
 }
 

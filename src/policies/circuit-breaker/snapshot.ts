@@ -55,9 +55,13 @@ function windowSnapshot(value: unknown): WindowSnapshot {
     }
     case 'time': {
       const ms = w.ms;
-      if (typeof ms !== 'number' || !(ms > 0) || !Number.isFinite(ms)) fail('.window.ms', 'a positive finite number', ms);
+      if (typeof ms !== 'number' || !(ms > 0) || !Number.isFinite(ms)) {
+        fail('.window.ms', 'a positive finite number', ms, typeof ms === 'number' ? 'range' : 'type');
+      }
       const buckets = integer('.window.buckets', w.buckets, 1, MAX_WINDOW_BUCKETS);
-      if (!Array.isArray(w.data) || w.data.length > buckets) fail('.window.data', `an array of at most ${buckets} buckets`, w.data, 'type');
+      if (!Array.isArray(w.data) || w.data.length > buckets) {
+        fail('.window.data', `an array of at most ${buckets} buckets`, w.data, Array.isArray(w.data) ? 'range' : 'type');
+      }
       const data: [number, number, number, number][] = [];
       let previousAge = buckets;
       w.data.forEach((entry: unknown, i: number) => {

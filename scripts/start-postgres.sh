@@ -14,30 +14,14 @@
 # As root, the cluster is created and run as the `postgres` user (initdb refuses root).
 set -euo pipefail
 
-dir="${PGTEST_DIR:-${TMPDIR:-/tmp}/breakwater-postgres}"
-data="$dir/data"
+# shellcheck source=scripts/postgres-env.sh
+. "$(dirname "$0")/postgres-env.sh"
 
-bin="${PG_BIN:-}"
-if [ -z "$bin" ]; then
-  if command -v pg_ctl >/dev/null 2>&1; then
-    bin="$(dirname "$(command -v pg_ctl)")"
-  else
-    bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
-  fi
-fi
 if [ -z "$bin" ] || [ ! -x "$bin/pg_ctl" ]; then
   echo "start-postgres: no PostgreSQL server binaries found (install postgresql, or set PG_BIN)" >&2
   exit 1
 fi
 
-# Run a command as the cluster's owner.
-as_owner() {
-  if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$@"
-  else
-    "$@"
-  fi
-}
 
 mkdir -p "$dir"
 if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; fi

@@ -1,4 +1,4 @@
-// Tests that pin behaviour mutation testing found unpinned (issue 7).
+// Tests that pin behaviour mutation testing found unpinned.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { combineSignals } from '../../src/fetch/combine-signals.js';
 import { type FetchFunction, HttpStatusError, isHttpStatusError, resilientFetch } from '../../src/fetch/index.js';

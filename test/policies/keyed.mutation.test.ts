@@ -1,4 +1,4 @@
-// Tests that pin behaviour mutation testing found unpinned (issue 7).
+// Tests that pin behaviour mutation testing found unpinned.
 import { describe, expect, it } from 'vitest';
 import { bulkhead, keyed, type Policy } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';

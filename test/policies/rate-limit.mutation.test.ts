@@ -1,16 +1,8 @@
-// Tests that pin behaviour mutation testing found unpinned (issue 7).
+// Tests that pin behaviour mutation testing found unpinned.
 import { describe, expect, it } from 'vitest';
-import { type Clock, rateLimit } from '../../src/index.js';
+import { rateLimit } from '../../src/index.js';
+import { manualClock } from '../support/manual-clock.js';
 
-function manualClock(start: number): Clock & { t: number } {
-  const clock = {
-    t: start,
-    now: () => clock.t,
-    setTimeout: (): unknown => undefined,
-    clearTimeout: (): void => undefined,
-  };
-  return clock;
-}
 
 describe('rateLimit mutation', () => {
   it('a clock that steps back neither adds nor removes tokens', async () => {

@@ -1,18 +1,9 @@
-// Tests that pin behaviour mutation testing found unpinned (issue 7).
+// Tests that pin behaviour mutation testing found unpinned.
 import { describe, expect, it } from 'vitest';
-import { type Clock, retryBudget } from '../../src/index.js';
+import { retryBudget } from '../../src/index.js';
+import { manualClock } from '../support/manual-clock.js';
 import { VirtualClock } from '../../src/testing/index.js';
 
-/** A clock whose time the test sets directly, backwards too. */
-function manualClock(start: number): Clock & { t: number } {
-  const clock = {
-    t: start,
-    now: () => clock.t,
-    setTimeout: (): unknown => undefined,
-    clearTimeout: (): void => undefined,
-  };
-  return clock;
-}
 
 describe('retryBudget: time', () => {
   it('deposits expire after windowMs on a clock that does not start at 0', async () => {

@@ -1,4 +1,4 @@
-// Tests that pin behaviour mutation testing found unpinned (issue 7).
+// Tests that pin behaviour mutation testing found unpinned.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Context, constant, exponential, pipeline, retry, TimeoutError, timeout } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';

@@ -88,6 +88,12 @@ export async function scenarios({ lib }) {
       const b = lib.bulkhead({ maxConcurrent: limit, maxQueue: Infinity });
       return () => b.execute(work);
     }],
+    ['breakwater bulkhead, calls with a signal', () => {
+      // A signal (or a queueTimeout) lets a call leave the queue, so it takes the waiter path.
+      const b = lib.bulkhead({ maxConcurrent: limit, maxQueue: Infinity });
+      const { signal } = new AbortController();
+      return () => b.execute(work, { signal });
+    }],
     ['hand-rolled FIFO semaphore', () => {
       const h = handRolledSemaphore(limit);
       return () => h(work);

@@ -49,6 +49,8 @@ export interface AbortSubscriber {
  */
 export interface Scope {
   readonly aborted: boolean;
+  /** False when nothing can ever abort this scope (a call without a signal, outside any timeout). */
+  readonly canAbort: boolean;
   readonly reason: unknown;
   readonly signal: AbortSignal;
   subscribe(subscriber: AbortSubscriber): void;
@@ -104,6 +106,10 @@ export class CallInfo implements Scope {
     return this.callerSignal !== undefined && this.callerSignal.aborted;
   }
 
+  get canAbort(): boolean {
+    return this.callerSignal !== undefined;
+  }
+
   get reason(): unknown {
     return this.callerSignal?.reason;
   }
@@ -127,6 +133,7 @@ export class CallInfo implements Scope {
  */
 export class ChildScope implements Scope {
   aborted = false;
+  readonly canAbort = true;
   reason: unknown = undefined;
   private controller: AbortController | undefined = undefined;
   private subscribers: AbortSubscriber[] | undefined = undefined;

@@ -12,8 +12,17 @@ import { CANCELLED, QUEUED, STARTED, Waiter, type WaiterOwner } from './waiter.j
  * What p-limit runs for a queued call: the call's turn has come in FIFO
  * order. Module-level so that queueing a call makes no closure.
  */
-function admitQueued(waiter: Waiter, policy: BulkheadPolicy): Promise<void> | undefined {
+function admitQueued(waiter: Waiter, policy: BulkheadPolicy): Promise<unknown> | undefined {
   return policy.admit(waiter);
+}
+
+/**
+ * What p-limit runs for a queued call that can never leave the queue (no
+ * signal, no enclosing timeout, no `queueTimeout`): p-limit's own promise is
+ * the caller's, so such a call costs no waiter and no promise of ours.
+ */
+function admitSteadfast(fn: PolicyFunction<unknown>, ctx: CallContext, policy: BulkheadPolicy): Promise<unknown> {
+  return policy.admitSteadfast(fn, ctx);
 }
 
 /** The waiter whose promise is being made; lets one shared executor serve every call. */
@@ -77,7 +86,7 @@ export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements Waiter
     this.release = (): void => {
       const next = this.parked.shift();
       if (next === undefined) this.activeCount--;
-      else (next.unpark as (done: Promise<void> | undefined) => void)(this.start(next));
+      else (next.unpark as (done: Promise<unknown> | undefined) => void)(this.start(next));
     };
   }
 
@@ -106,6 +115,10 @@ export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements Waiter
       this.emitEvent('rejected', ctx, { reason: 'full' });
       return Promise.reject(error);
     }
+    if (this.queueTimeout === undefined && !ctx.scope.canAbort) {
+      this.queuedCount++;
+      return this.limit(admitSteadfast, fn as PolicyFunction<unknown>, ctx, this) as Promise<Awaited<T>>;
+    }
     const waiter = new Waiter(this, fn as PolicyFunction<unknown>, ctx);
     executorTarget = waiter;
     const result = new Promise<Awaited<T>>(captureSettlers);
@@ -123,27 +136,56 @@ export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements Waiter
    * starts the next queued call: nothing for a call that already left.
    * @internal
    */
-  admit(waiter: Waiter): Promise<void> | undefined {
+  admit(waiter: Waiter): Promise<unknown> | undefined {
     if (waiter.state !== QUEUED) return undefined;
     if (this.activeCount < this.maxConcurrent) {
       this.activeCount++;
       return this.start(waiter);
     }
     // Every slot is held by a call that skipped the queue: wait at the head.
-    return new Promise<void>((unpark) => {
+    return new Promise<unknown>((unpark) => {
       waiter.unpark = unpark;
       this.parked.push(waiter);
     });
   }
 
-  /** Runs a queued call in a slot it already holds; resolves when the call settles. */
-  private start(waiter: Waiter): Promise<void> {
+  /**
+   * p-limit reached a call that cannot leave the queue. Returns the call's own
+   * promise, which p-limit hands to the caller.
+   * @internal
+   */
+  admitSteadfast(fn: PolicyFunction<unknown>, ctx: CallContext): Promise<unknown> {
+    if (this.activeCount < this.maxConcurrent) {
+      this.activeCount++;
+      this.queuedCount--;
+      const running = invoke(fn, ctx);
+      running.then(this.release, this.release);
+      return running;
+    }
+    // Every slot is held by a call that skipped the queue: wait at the head.
+    const waiter = new Waiter(this, fn, ctx);
+    return new Promise<unknown>((unpark) => {
+      waiter.unpark = unpark;
+      this.parked.push(waiter);
+    });
+  }
+
+  /**
+   * Runs a queued call in a slot it already holds. For a call with its own
+   * promise, returns a promise that fulfils when the call settles; for a call
+   * whose caller holds p-limit's promise, returns the call's promise.
+   */
+  private start(waiter: Waiter): Promise<unknown> {
     this.queuedCount--;
     waiter.state = STARTED;
     this.removeWaitListeners(waiter);
     const running = invoke(waiter.fn as PolicyFunction<unknown>, waiter.ctx);
-    running.then(waiter.resolve, waiter.reject);
     waiter.fn = undefined;
+    if (waiter.resolve === undefined) {
+      running.then(this.release, this.release);
+      return running;
+    }
+    running.then(waiter.resolve, waiter.reject);
     waiter.resolve = undefined;
     waiter.reject = undefined;
     return running.then(this.release, this.release);

@@ -24,7 +24,7 @@ export class Waiter implements AbortSubscriber {
   resolve: ((value: unknown) => void) | undefined = undefined;
   reject: ((error: unknown) => void) | undefined = undefined;
   /** Set while the waiter holds a place at the head of the queue, waiting for a slot. */
-  unpark: ((done: Promise<void> | undefined) => void) | undefined = undefined;
+  unpark: ((done: Promise<unknown> | undefined) => void) | undefined = undefined;
   timer: unknown = undefined;
   private readonly owner: WaiterOwner;
 

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
-import { CallContext, CallInfo, type Context, type ExecuteOptions } from './context.js';
+import { type AbortSubscriber, CallContext, CallInfo, type Context, type ExecuteOptions } from './context.js';
 import { type EventBase, type EventMap, PolicyEmitter } from './events.js';
 import { isClock, nonEmptyString } from './validate.js';
 
@@ -91,24 +91,49 @@ function settleOnCallerAbort<T>(result: Promise<T>, call: CallInfo): Promise<T> 
     result.catch(ignore);
     return Promise.reject(call.reason);
   }
-  return new Promise<T>((resolve, reject) => {
-    const subscriber = {
-      handleEvent(): void {
-        reject(call.reason);
-      },
-    };
-    call.subscribe(subscriber);
-    result.then(
-      (value) => {
-        call.unsubscribe(subscriber);
-        resolve(value);
-      },
-      (error: unknown) => {
-        call.unsubscribe(subscriber);
-        reject(error);
-      },
-    );
-  });
+  const race = new CallerAbortRace(call);
+  raceTarget = race;
+  const settled = new Promise<T>(captureRaceSettlers);
+  call.subscribe(race);
+  result.then(race.fulfil, race.fail);
+  return settled;
+}
+
+/** The race whose promise is being made; lets one shared executor serve every call. */
+let raceTarget: CallerAbortRace | undefined;
+
+/** Hands a new promise's settle functions to `raceTarget` (no closure per call). */
+function captureRaceSettlers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  const race = raceTarget as CallerAbortRace;
+  raceTarget = undefined;
+  race.resolve = resolve as (value: unknown) => void;
+  race.reject = reject;
+}
+
+/** The caller's promise, settled by the call's result or by the caller's abort, whichever comes first. */
+class CallerAbortRace implements AbortSubscriber {
+  resolve: (value: unknown) => void = ignore;
+  reject: (error: unknown) => void = ignore;
+  private readonly call: CallInfo;
+
+  constructor(call: CallInfo) {
+    this.call = call;
+  }
+
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    this.reject(this.call.reason);
+  }
+
+  readonly fulfil = (value: unknown): void => {
+    this.call.unsubscribe(this);
+    this.resolve(value);
+  };
+
+  readonly fail = (error: unknown): void => {
+    this.call.unsubscribe(this);
+    this.reject(error);
+  };
 }
 
 function ignore(): void {}

@@ -187,6 +187,35 @@ describe('bulkhead: capacity', () => {
     expect(a).toBe('a');
     expect(c).toBe('c');
   });
+
+  // A queued call that can never leave the queue (no signal, no queueTimeout) takes a lighter path
+  // than one that can; both must hand back exactly what fn produced and free the slot.
+  it.each([
+    ['without a signal', {}, false],
+    ['with a signal', {}, true],
+    ['under a queueTimeout', { queueTimeout: 1_000 }, false],
+  ])('hands a queued call\'s value, rejection or synchronous throw back unchanged %s', async (_label, extra, withSignal) => {
+    const b = bulkhead({ maxConcurrent: 1, maxQueue: 3, clock: new VirtualClock(), ...extra });
+    const options = withSignal ? { signal: new AbortController().signal } : undefined;
+    const g = gate();
+    const first = b.execute(g.fn);
+    const value = { v: 1 };
+    const failure = new Error('async');
+    const thrown = new Error('sync');
+    const ok = track(b.execute(() => value, options));
+    const rejected = track(b.execute(() => Promise.reject(failure), options));
+    const threw = track(b.execute(() => { throw thrown; }, options));
+    expect(b.queued).toBe(3);
+    g.release();
+    await first;
+    await flush();
+    expect(ok).toMatchObject({ ok: true });
+    expect(ok.value).toBe(value);
+    expect(rejected.error).toBe(failure);
+    expect(threw.error).toBe(thrown);
+    expect(b.active).toBe(0);
+    expect(b.queued).toBe(0);
+  });
 });
 
 describe('bulkhead: queue timeout', () => {

@@ -1,8 +1,10 @@
-// Loads the built package through require() and import() on this Node and on
-// Node 24 (the `node` package from the npm registry ships a real binary), and
-// runs one call through each entry point.
+// Loads the built package through require() and import() on this Node, Node 22
+// and Node 24 (the `node` package from the npm registry ships a real binary),
+// and runs one call through each entry point; then runs a pipeline through the
+// root and testing entries on Bun and Deno (both also installed from npm).
+// BREAKWATER_SKIP_NODE24=1 skips every runtime but this Node.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -11,6 +13,8 @@ const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathna
 const app = mkdtempSync(join(tmpdir(), 'breakwater-compat-'));
 mkdirSync(join(app, 'node_modules'));
 symlinkSync(root, join(app, 'node_modules', 'breakwater'), 'dir');
+// Deno resolves bare specifiers through node_modules only inside a package.
+writeFileSync(join(app, 'package.json'), '{ "private": true }\n');
 
 const cjs = `
 const bw = require('breakwater');
@@ -33,14 +37,36 @@ const v = await pipeline(timeout(10, { clock })).execute(() => 'ok');
 if (v !== 'ok' || typeof TimeoutError !== 'function') process.exit(1);
 console.log('import: ok on ' + process.version);`;
 
+// Runs in any runtime with ES modules and web APIs: no process, no node: imports.
+const probe = `
+import { bulkhead, circuitBreaker, pipeline, retry, timeout, TimeoutError } from 'breakwater';
+import { VirtualClock } from 'breakwater/testing';
+const clock = new VirtualClock();
+const p = pipeline(retry({ maxAttempts: 2 }), circuitBreaker(), bulkhead({ maxConcurrent: 1, maxQueue: 1 }), timeout(10, { clock }));
+const value = await p.execute(() => 'ok');
+const late = p
+  .execute(({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))))
+  .catch((error) => error);
+await clock.advance(10);
+const error = await late;
+if (value !== 'ok' || !(error instanceof TimeoutError) || error.ms !== 10) throw new Error('probe failed');
+console.log('root entry: ok on ' + RUNTIME);`;
+
 // The CommonJS build must carry p-limit itself (docs/decisions/0001-commonjs-and-p-limit.md).
 for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/index.cjs']) {
   const text = readFileSync(join(root, file), 'utf8');
   if (/require\(["'](p-limit|yocto-queue)["']\)/.test(text)) throw new Error(`${file} requires an ESM-only package`);
 }
 
+const others = process.env.BREAKWATER_SKIP_NODE24 !== '1';
 const nodes = [['this node', process.execPath, []]];
-if (process.env.BREAKWATER_SKIP_NODE24 !== '1') nodes.push(['node 24', 'npx', ['-y', 'node@24']]);
+if (others) nodes.push(['node 22', 'npx', ['-y', 'node@22']], ['node 24', 'npx', ['-y', 'node@24']]);
+const runtimes = others
+  ? [
+      ['bun', 'npx', ['-y', 'bun@1'], 'Bun.version'],
+      ['deno', 'npx', ['-y', 'deno@2', 'run'], 'Deno.version.deno'],
+    ]
+  : [];
 try {
   for (const [label, cmd, pre] of nodes) {
     for (const [kind, args] of [
@@ -51,6 +77,13 @@ try {
       process.stdout.write(out.split('\n').filter((l) => /: ok on /.test(l)).join('\n') + '\n');
       if (!/: ok on /.test(out)) throw new Error(`${label} ${kind}: no confirmation in output:\n${out}`);
     }
+  }
+  for (const [label, cmd, pre, version] of runtimes) {
+    const file = join(app, `probe-${label}.mjs`);
+    writeFileSync(file, probe.replace('RUNTIME', `'${label} ' + ${version}`));
+    const out = execFileSync(cmd, [...pre, file], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    process.stdout.write(out.split('\n').filter((l) => /: ok on /.test(l)).join('\n') + '\n');
+    if (!/: ok on /.test(out)) throw new Error(`${label}: no confirmation in output:\n${out}`);
   }
 } finally {
   rmSync(app, { recursive: true, force: true });

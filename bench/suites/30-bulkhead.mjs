@@ -58,6 +58,29 @@ function handRolledSemaphore(limit) {
   };
 }
 
+/** The shape of breakwater's per-call record (options, idempotency key, lazy signal). */
+class CallRecordLike {
+  constructor() {
+    this.callerSignal = undefined;
+    this.idempotentOption = undefined;
+    this.key = undefined;
+    this.correlationId = undefined;
+    this.idempotencyKeyValue = undefined;
+    this.neverSignal = undefined;
+  }
+}
+
+/** The shape of breakwater's per-attempt context. */
+class ContextLike {
+  constructor(call) {
+    this.call = call;
+    this.scope = call;
+    this.attempt = 1;
+    this.idempotent = false;
+    this.deadline = undefined;
+  }
+}
+
 /** Each call waits one macrotask, as a fast dependency would. */
 const work = process.env.BENCH_WORK === "micro" ? async () => 1 : () => new Promise((resolve) => setImmediate(resolve));
 
@@ -97,6 +120,16 @@ export async function scenarios({ lib }) {
     ['hand-rolled FIFO semaphore', () => {
       const h = handRolledSemaphore(limit);
       return () => h(work);
+    }],
+    ['hand-rolled FIFO semaphore, a context per call', () => {
+      // The floor for any FIFO limiter that hands the function a context: the semaphore above plus
+      // two small objects per call made when the call arrives, the size of breakwater's call
+      // record and context. Shows what the per-call context alone costs in a long queue.
+      const h = handRolledSemaphore(limit);
+      return () => {
+        const ctx = new ContextLike(new CallRecordLike());
+        return h(() => work(ctx));
+      };
     }],
     ['p-limit', () => {
       const l = pLimit(limit);

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { type AbortSubscriber, CallContext, CallInfo, type Context, type ExecuteOptions } from './context.js';
 import { type EventBase, type EventMap, PolicyEmitter } from './events.js';
+import { promiseFor, type SettleTarget } from './settle-target.js';
 import { isClock, nonEmptyString } from './validate.js';
 
 /** The result of one attempt: a value or an error. */
@@ -92,26 +93,14 @@ function settleOnCallerAbort<T>(result: Promise<T>, call: CallInfo): Promise<T> 
     return Promise.reject(call.reason);
   }
   const race = new CallerAbortRace(call);
-  raceTarget = race;
-  const settled = new Promise<T>(captureRaceSettlers);
+  const settled = promiseFor<T>(race);
   call.subscribe(race);
   result.then(race.fulfil, race.fail);
   return settled;
 }
 
-/** The race whose promise is being made; lets one shared executor serve every call. */
-let raceTarget: CallerAbortRace | undefined;
-
-/** Hands a new promise's settle functions to `raceTarget` (no closure per call). */
-function captureRaceSettlers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
-  const race = raceTarget as CallerAbortRace;
-  raceTarget = undefined;
-  race.resolve = resolve as (value: unknown) => void;
-  race.reject = reject;
-}
-
 /** The caller's promise, settled by the call's result or by the caller's abort, whichever comes first. */
-class CallerAbortRace implements AbortSubscriber {
+class CallerAbortRace implements AbortSubscriber, SettleTarget {
   resolve: (value: unknown) => void = ignore;
   reject: (error: unknown) => void = ignore;
   private readonly call: CallInfo;

@@ -2,6 +2,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { CallContext } from '../../core/context.js';
 import { BulkheadRejectedError } from '../../core/errors.js';
 import { invoke, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
+import { promiseFor } from '../../core/settle-target.js';
 import { integerAtLeast, optionsObject, positiveFinite } from '../../core/validate.js';
 import { BULKHEAD_KIND, DEFAULT_MAX_QUEUE, MAX_QUEUE_TIMEOUT_MS } from './constants.js';
 import type { BulkheadEvents } from './events.js';
@@ -23,17 +24,6 @@ function admitQueued(waiter: Waiter, policy: BulkheadPolicy): Promise<unknown> |
  */
 function admitSteadfast(fn: PolicyFunction<unknown>, ctx: CallContext, policy: BulkheadPolicy): Promise<unknown> {
   return policy.admitSteadfast(fn, ctx);
-}
-
-/** The waiter whose promise is being made; lets one shared executor serve every call. */
-let executorTarget: Waiter | undefined;
-
-/** Hands a new promise's settle functions to `executorTarget` (no closure per call). */
-function captureSettlers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
-  const waiter = executorTarget as Waiter;
-  executorTarget = undefined;
-  waiter.resolve = resolve as (value: unknown) => void;
-  waiter.reject = reject;
 }
 
 /**
@@ -120,8 +110,7 @@ export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements Waiter
       return this.limit(admitSteadfast, fn as PolicyFunction<unknown>, ctx, this) as Promise<Awaited<T>>;
     }
     const waiter = new Waiter(this, fn as PolicyFunction<unknown>, ctx);
-    executorTarget = waiter;
-    const result = new Promise<Awaited<T>>(captureSettlers);
+    const result = promiseFor<Awaited<T>>(waiter);
     this.queuedCount++;
     ctx.scope.subscribe(waiter);
     if (this.queueTimeout !== undefined) {

@@ -1,5 +1,6 @@
 import type { AbortSubscriber, CallContext } from '../../core/context.js';
 import type { PolicyFunction } from '../../core/policy.js';
+import type { SettleTarget } from '../../core/settle-target.js';
 
 /** Where a queued call stands. Every transition leaves `QUEUED` exactly once. */
 export const QUEUED = 0;
@@ -17,7 +18,7 @@ export interface WaiterOwner {
  * One call waiting for a slot. It listens to its scope (the caller's signal or
  * an enclosing timeout) and owns its queue timer; `cleanup` removes both.
  */
-export class Waiter implements AbortSubscriber {
+export class Waiter implements AbortSubscriber, SettleTarget {
   state: WaiterState = QUEUED;
   fn: PolicyFunction<unknown> | undefined;
   readonly ctx: CallContext;

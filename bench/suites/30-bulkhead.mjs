@@ -149,6 +149,9 @@ export async function scenarios({ lib }) {
       // The median of three runs (one for cockatiel, which takes seconds): the machine may be busy.
       const runs = [];
       for (let k = name === 'cockatiel bulkhead' ? 1 : 3; k > 0; k--) runs.push(await measure(n, make()));
+      if (process.env.BENCH_VERBOSE === '1') {
+        console.log(`${name} @ ${n}: ${runs.map((r) => `${r.ms.toFixed(0)} ms ${r.peakMb.toFixed(0)} MB`).join(', ')}`);
+      }
       runs.sort((a, b) => a.ms - b.ms);
       results.set(`${name}@${n}`, runs[runs.length >> 1]);
     }

@@ -81,8 +81,21 @@ class ContextLike {
   }
 }
 
-/** Each call waits one macrotask, as a fast dependency would. */
-const work = process.env.BENCH_WORK === "micro" ? async () => 1 : () => new Promise((resolve) => setImmediate(resolve));
+/**
+ * Each call waits one macrotask, as a fast dependency would. BENCH_WORK=async
+ * writes it as an async function (three more promises per call, all alive at
+ * once without a limiter); BENCH_WORK=micro resolves in a microtask.
+ */
+const works = {
+  macrotask: () => new Promise((resolve) => setImmediate(resolve)),
+  async: async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    return 1;
+  },
+  micro: async () => 1,
+};
+const work = works[process.env.BENCH_WORK ?? 'macrotask'];
+if (work === undefined) throw new Error(`BENCH_WORK must be one of ${Object.keys(works).join(', ')}`);
 
 async function measure(n, start) {
   globalThis.gc?.();

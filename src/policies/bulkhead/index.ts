@@ -131,11 +131,7 @@ export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements Waiter
       this.activeCount++;
       return this.start(waiter);
     }
-    // Every slot is held by a call that skipped the queue: wait at the head.
-    return new Promise<unknown>((unpark) => {
-      waiter.unpark = unpark;
-      this.parked.push(waiter);
-    });
+    return this.park(waiter);
   }
 
   /**
@@ -151,8 +147,14 @@ export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements Waiter
       running.then(this.release, this.release);
       return running;
     }
-    // Every slot is held by a call that skipped the queue: wait at the head.
-    const waiter = new Waiter(this, fn, ctx);
+    return this.park(new Waiter(this, fn, ctx));
+  }
+
+  /**
+   * Every slot is held by a call that skipped the queue: `waiter` waits at the
+   * head, and the next release hands it that slot. p-limit waits on the result.
+   */
+  private park(waiter: Waiter): Promise<unknown> {
     return new Promise<unknown>((unpark) => {
       waiter.unpark = unpark;
       this.parked.push(waiter);

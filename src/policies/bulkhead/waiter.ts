@@ -15,8 +15,12 @@ export interface WaiterOwner {
 }
 
 /**
- * One call waiting for a slot. It listens to its scope (the caller's signal or
- * an enclosing timeout) and owns its queue timer; `cleanup` removes both.
+ * One call waiting for a slot. A call that can leave the queue listens to its
+ * scope (the caller's signal or an enclosing timeout), owns its queue timer and
+ * its caller's settle functions; the bulkhead removes the listener and timer on
+ * every exit. A call that cannot leave becomes a waiter only when it must wait
+ * at the head for a slot, and has no settle functions (p-limit's promise is its
+ * caller's).
  */
 export class Waiter implements AbortSubscriber, SettleTarget {
   state: WaiterState = QUEUED;

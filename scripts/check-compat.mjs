@@ -2,7 +2,7 @@
 // and Node 24 (the `node` package from the npm registry ships a real binary),
 // and runs one call through each entry point; then runs a pipeline through the
 // root and testing entries on Bun and Deno (both also installed from npm).
-// BREAKWATER_SKIP_NODE24=1 skips every runtime but this Node.
+// BREAKWATER_COMPAT_LOCAL=1 skips every runtime but this Node (no downloads).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,7 +58,7 @@ for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/inde
   if (/require\(["'](p-limit|yocto-queue)["']\)/.test(text)) throw new Error(`${file} requires an ESM-only package`);
 }
 
-const others = process.env.BREAKWATER_SKIP_NODE24 !== '1';
+const others = process.env.BREAKWATER_COMPAT_LOCAL !== '1';
 const nodes = [['this node', process.execPath, []]];
 if (others) nodes.push(['node 22', 'npx', ['-y', 'node@22']], ['node 24', 'npx', ['-y', 'node@24']]);
 const runtimes = others

@@ -2,12 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { bulkhead, pipeline, timeout, TimeoutError } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
-
-function gate() {
-  let release!: () => void;
-  const promise = new Promise<void>((r) => (release = r));
-  return { fn: () => promise, release };
-}
+import { gate } from '../support/async.js';
 
 describe('bulkhead mutation', () => {
   it('accepts the longest queueTimeout a timer can take (2,147,483,647 ms)', () => {

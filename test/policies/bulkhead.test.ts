@@ -10,31 +10,7 @@ import {
   TimeoutError,
 } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
-
-/** A call that stays in flight until `release()`. */
-function gate<T = void>(value?: T) {
-  let release!: () => void;
-  let started = 0;
-  const promise = new Promise<void>((r) => (release = r));
-  const fn = async (): Promise<T> => {
-    started++;
-    await promise;
-    return value as T;
-  };
-  return { fn, release, get started() { return started; } };
-}
-
-/** Settles `p` into an observable record without an unhandled rejection. */
-function track<T>(p: Promise<T>) {
-  const state: { settled: boolean; ok?: boolean; value?: T; error?: unknown } = { settled: false };
-  p.then(
-    (value) => Object.assign(state, { settled: true, ok: true, value }),
-    (error: unknown) => Object.assign(state, { settled: true, ok: false, error }),
-  );
-  return state;
-}
-
-const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+import { flush, gate, track } from '../support/async.js';
 
 describe('bulkhead: defaults and validation', () => {
   it('pins the defaults: no queue, no queue timeout, name "bulkhead"', () => {

@@ -2,18 +2,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { circuitBreaker, type CircuitBreakerOptions, IsolatedCircuitError } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
+import { deferred } from '../support/async.js';
 
 const boom = new Error('boom');
-
-function deferred<T = string>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** A call that takes `ms` on the virtual clock, then succeeds or fails. */
 function takes(clock: VirtualClock, ms: number, fails = false): () => Promise<string> {

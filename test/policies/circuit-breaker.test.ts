@@ -16,6 +16,7 @@ import {
   TimeoutError,
 } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
+import { deferred } from '../support/async.js';
 
 const boom = new Error('boom');
 const ok = (): string => 'ok';
@@ -24,16 +25,6 @@ const fail = (): never => {
 };
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 const swallow = (): void => {};
-
-function deferred<T = string>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 async function run(b: CircuitBreakerPolicy, outcomes: string): Promise<void> {
   for (const c of outcomes) {

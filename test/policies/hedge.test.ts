@@ -11,16 +11,7 @@ import {
 } from '../../src/index.js';
 import type { RetryBudget } from '../../src/core/retry-budget.js';
 import { VirtualClock } from '../../src/testing/index.js';
-
-/** Settles `p` into an observable record without an unhandled rejection. */
-function track<T>(p: Promise<T>) {
-  const state: { settled: boolean; ok?: boolean; value?: T; error?: unknown } = { settled: false };
-  p.then(
-    (value) => Object.assign(state, { settled: true, ok: true, value }),
-    (error: unknown) => Object.assign(state, { settled: true, ok: false, error }),
-  );
-  return state;
-}
+import { track } from '../support/async.js';
 
 interface Script {
   ms: number;

@@ -2,14 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { bulkhead, keyed, type Policy } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
-
-function gate() {
-  let release!: () => void;
-  const promise = new Promise<void>((r) => (release = r));
-  return { fn: () => promise, release };
-}
-
-const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+import { flush, gate } from '../support/async.js';
 
 /** A keyed policy that records every eviction as `key:reason`. */
 function recorded(options: { maxKeys?: number; idleMs?: number; clock?: VirtualClock }) {

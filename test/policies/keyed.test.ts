@@ -14,14 +14,7 @@ import {
   TimeoutError,
 } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
-
-const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-function gate() {
-  let release!: () => void;
-  const promise = new Promise<void>((r) => (release = r));
-  return { fn: () => promise, release };
-}
+import { flush, gate } from '../support/async.js';
 
 describe('keyed: defaults and validation', () => {
   it('pins the defaults: 1000 keys, no idle eviction, key "default", name "keyed"', () => {

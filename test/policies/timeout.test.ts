@@ -9,22 +9,13 @@ import {
   TimeoutError,
 } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
+import { track } from '../support/async.js';
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
 /** A function that resolves with `value` after `ms` on `clock`. */
 function after<T>(clock: VirtualClock, ms: number, value: T): () => Promise<T> {
   return () => new Promise<T>((resolve) => clock.setTimeout(() => resolve(value), ms));
-}
-
-/** Settles `p` into an observable record without an unhandled rejection. */
-function track<T>(p: Promise<T>) {
-  const state: { settled: boolean; ok?: boolean; value?: T; error?: unknown; count: number } = { settled: false, count: 0 };
-  p.then(
-    (value) => Object.assign(state, { settled: true, ok: true, value, count: state.count + 1 }),
-    (error: unknown) => Object.assign(state, { settled: true, ok: false, error, count: state.count + 1 }),
-  );
-  return state;
 }
 
 describe('timeout: defaults and validation', () => {

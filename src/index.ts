@@ -3,7 +3,7 @@ export type { Clock } from './core/clock.js';
 export { systemClock } from './core/clock.js';
 export type { Context, ExecuteOptions } from './core/context.js';
 export type { EventBase } from './core/events.js';
-export type { CommonOptions, Outcome, Policy } from './core/policy.js';
+export type { CommonOptions, Outcome, Policy, PolicyKind } from './core/policy.js';
 export { Pipeline, pipeline } from './core/pipeline.js';
 export {
   BreakwaterError,

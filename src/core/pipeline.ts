@@ -20,6 +20,10 @@ import {
  * @remarks A pipeline has no events of its own; attach metrics to each of `policies`.
  */
 export class Pipeline<X = never> implements Policy, Runnable {
+  /** Always `'pipeline'`. */
+  readonly kind = 'pipeline' as const;
+  /** Used in events and metrics. */
+  readonly name: string = 'pipeline';
   /** The composed policies, outermost first. */
   readonly policies: readonly Policy[];
   declare readonly [RESOLVES_WITH]: X;

@@ -127,6 +127,22 @@ class CallerAbortRace implements AbortSubscriber, SettleTarget {
 
 function ignore(): void {}
 
+/** What kind of policy an object is, so tools can tell policies apart without `instanceof`. */
+export type PolicyKind =
+  | 'timeout'
+  | 'retry'
+  | 'circuitBreaker'
+  | 'bulkhead'
+  | 'keyed'
+  | 'fallback'
+  | 'hedge'
+  | 'rateLimit'
+  | 'injectFault'
+  | 'injectLatency'
+  | 'pipeline'
+  | 'adaptiveBulkhead'
+  | 'cache';
+
 /** Options every policy factory takes. */
 export interface CommonOptions {
   /**
@@ -146,13 +162,16 @@ export interface CommonOptions {
  * and `execute`.
  */
 export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> implements Policy, Runnable {
+  /** What kind of policy this is (`'timeout'`, `'retry'`, …). */
+  readonly kind: PolicyKind;
   /** Used in events and metrics. */
   readonly name: string;
   /** @internal */
   protected readonly clock: Clock;
 
-  constructor(kind: string, options: CommonOptions) {
+  constructor(kind: PolicyKind, options: CommonOptions) {
     super();
+    this.kind = kind;
     this.name = options.name === undefined ? kind : nonEmptyString(kind, 'name', options.name);
     this.clock = options.clock === undefined ? systemClock : isClock<Clock>(kind, options.clock);
   }

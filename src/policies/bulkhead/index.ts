@@ -38,6 +38,7 @@ function admitSteadfast(fn: PolicyFunction<unknown>, ctx: CallContext, policy: B
  * docs/decisions/0002-bulkhead-on-p-limit.md.
  */
 export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements WaiterOwner {
+  declare readonly kind: 'bulkhead';
   /** How many calls may run at once. */
   readonly maxConcurrent: number;
   /** How many more calls may wait for a slot. */

@@ -8,6 +8,7 @@ import { randomOption } from './random.js';
 
 /** A policy that fails a share of calls on purpose. Made by {@link injectFault}. */
 export class InjectFaultPolicy extends PolicyBase<InjectFaultEvents> {
+  declare readonly kind: 'injectFault';
   /** The share of calls that fail. */
   readonly rate: number;
   private readonly random: () => number;

@@ -10,6 +10,7 @@ import { randomOption } from './random.js';
 
 /** A policy that delays a share of calls on purpose. Made by {@link injectLatency}. */
 export class InjectLatencyPolicy extends PolicyBase<InjectLatencyEvents> {
+  declare readonly kind: 'injectLatency';
   /** The share of calls that wait. */
   readonly rate: number;
   /** How long they wait, in milliseconds. */

@@ -1,7 +1,7 @@
 import type { CircuitState } from './events.js';
 
 /** The default `name` of a circuit breaker, and the prefix of its error messages. */
-export const CIRCUIT_BREAKER_KIND = 'circuitBreaker';
+export const CIRCUIT_BREAKER_KIND = 'circuitBreaker' as const;
 /** The default window length of the time window, in milliseconds. */
 export const DEFAULT_WINDOW_MS = 10_000;
 /** The default number of buckets of the time window. */

@@ -67,6 +67,7 @@ class Isolation implements IsolationHandle {
  * {@link circuitBreaker}.
  */
 export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
+  declare readonly kind: 'circuitBreaker';
   private machine: Machine;
   private readonly health: HealthWindow;
   private readonly rules: MachineRules;

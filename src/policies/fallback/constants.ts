@@ -1,7 +1,7 @@
 import type { Outcome } from '../../core/policy.js';
 
 /** The default `name` of a fallback policy. */
-export const FALLBACK_KIND = 'fallback';
+export const FALLBACK_KIND = 'fallback' as const;
 
 /**
  * The default `on`: every error. (The caller's own abort never reaches `on`:

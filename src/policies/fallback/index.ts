@@ -13,6 +13,7 @@ type FallbackFunction<F> = (outcome: Outcome, ctx: Context) => F | PromiseLike<F
  * `Awaited<T> | F`.
  */
 export class FallbackPolicy<F = unknown> extends PolicyBase<FallbackEvents> {
+  declare readonly kind: 'fallback';
   declare readonly [RESOLVES_WITH]: F;
   /** The `on` option: which outcomes get the fallback. */
   private readonly handles: (outcome: Outcome) => boolean;

@@ -14,6 +14,7 @@ import type { HedgeOptions } from './options.js';
  * A policy that races extra attempts against a slow one. Made by {@link hedge}.
  */
 export class HedgePolicy extends PolicyBase<HedgeEvents> {
+  declare readonly kind: 'hedge';
   /** Milliseconds before the next attempt starts. */
   readonly delay: number;
   /** Extra attempts at most. */

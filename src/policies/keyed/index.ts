@@ -28,6 +28,7 @@ class Entry<P extends Policy> {
  * bounded memory. Made by {@link keyed}.
  */
 export class KeyedPolicy<P extends Policy> extends PolicyBase<KeyedEvents<P>> {
+  declare readonly kind: 'keyed';
   /** The most pools alive at once (more only while every one has a call in flight). */
   readonly maxKeys: number;
   /** A pool unused this long (ms) is evicted; `undefined` for never. */

@@ -1,2 +1,2 @@
 /** The default `name` of a rate limit policy. */
-export const RATE_LIMIT_KIND = 'rateLimit';
+export const RATE_LIMIT_KIND = 'rateLimit' as const;

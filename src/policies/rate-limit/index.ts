@@ -12,6 +12,7 @@ import { TokenBucket } from './token-bucket.js';
  * `burst`). Made by {@link rateLimit}.
  */
 export class RateLimitPolicy extends PolicyBase<RateLimitEvents> {
+  declare readonly kind: 'rateLimit';
   /** Calls per `perMs` in the long run. */
   readonly limit: number;
   /** The period of `limit`, in milliseconds. */

@@ -1,5 +1,5 @@
 /** The default `name` of a retry policy. */
-export const RETRY_KIND = 'retry';
+export const RETRY_KIND = 'retry' as const;
 /** The name used in messages about `exponential()` options. */
 export const EXPONENTIAL_KIND = 'exponential';
 /** The name used in messages about `constant()` options. */

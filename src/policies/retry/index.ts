@@ -23,6 +23,7 @@ function outcomeOf(ok: boolean, result: unknown): Outcome {
  * Made by {@link retry}.
  */
 export class RetryPolicy extends PolicyBase<RetryEvents> {
+  declare readonly kind: 'retry';
   /** Attempts in all, the first included. */
   readonly maxAttempts: number;
   /** The delay before each next attempt. */

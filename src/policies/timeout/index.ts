@@ -14,6 +14,7 @@ const MAX_TIMER_MS = 2_147_483_647;
  * A policy that bounds how long a call may take. Made by {@link timeout}.
  */
 export class TimeoutPolicy extends PolicyBase<TimeoutEvents> {
+  declare readonly kind: 'timeout';
   /** The limit in milliseconds. */
   readonly ms: number;
   /** What happens at the deadline. */

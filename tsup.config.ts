@@ -17,6 +17,7 @@ export default defineConfig([
     platform: 'neutral',
     splitting: true,
     treeshake: true,
+    external: ['breakwater'],
   },
   {
     // p-limit is ESM-only; the CommonJS build carries its own copy so that
@@ -29,5 +30,6 @@ export default defineConfig([
     platform: 'neutral',
     noExternal: ['p-limit', 'yocto-queue'],
     treeshake: true,
+    external: ['breakwater'],
   },
 ]);

@@ -4,7 +4,7 @@ export { systemClock } from './core/clock.js';
 export type { Context, ExecuteOptions } from './core/context.js';
 export type { EventBase } from './core/events.js';
 export type { CommonOptions, Outcome, Policy, PolicyKind } from './core/policy.js';
-export { Pipeline, pipeline } from './core/pipeline.js';
+export { DEFAULT_PIPELINE_NAME, Pipeline, pipeline, type PipelineEvents, type PipelineOptions } from './core/pipeline.js';
 export {
   BreakwaterError,
   BrokenCircuitError,

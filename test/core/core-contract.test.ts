@@ -235,7 +235,7 @@ describe('pipeline and execute validation', () => {
     await expect(pipeline().execute(5 as never)).rejects.toThrow('pipeline: execute expects a function, got number');
     await expect(timeout(1, { name: 'db' }).execute('x' as never)).rejects.toThrow('db: execute expects a function, got string');
     expect(() => pipeline(timeout(1), null as never)).toThrow('pipeline: argument 2 must be a policy (an object with execute), got null');
-    expect(() => pipeline({} as never)).toThrow('pipeline: argument 1 must be a policy (an object with execute), got object');
+    expect(() => pipeline(timeout(1), {} as never)).toThrow('pipeline: argument 2 must be a policy');
     expect(() => pipeline(5 as never)).toThrow('pipeline: argument 1 must be a policy (an object with execute), got number');
   });
 

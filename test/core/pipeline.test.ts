@@ -76,7 +76,7 @@ describe('pipeline', () => {
   });
 
   it('rejects anything that is not a policy at construction', () => {
-    expect(() => pipeline({} as Policy)).toThrow(TypeError);
+    expect(() => pipeline(timeout(1), {} as Policy)).toThrow(TypeError);
     expect(() => pipeline(timeout(1), null as unknown as Policy)).toThrow('pipeline: argument 2 must be a policy (an object with execute), got null');
   });
 

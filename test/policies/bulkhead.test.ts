@@ -406,3 +406,51 @@ describe('bulkhead: drain', () => {
     warn.mockRestore();
   });
 });
+
+describe('bulkhead: the dequeued event', () => {
+  it('emits dequeued with the time waited when a queued call starts, on every queued path', async () => {
+    const clock = new VirtualClock();
+    const b = bulkhead({ maxConcurrent: 1, maxQueue: 3, clock });
+    const waited: number[] = [];
+    b.on('dequeued', (e) => waited.push(e.waitedMs));
+    const first = gate();
+    const running = b.execute(first.fn);
+    const controller = new AbortController();
+    const second = gate();
+    const third = gate();
+    const queuedWithSignal = b.execute(second.fn, { signal: controller.signal });
+    await clock.advance(10);
+    const queuedSteadfast = b.execute(third.fn);
+    expect(waited).toEqual([]);
+    await clock.advance(15);
+    first.release();
+    await running;
+    await flush();
+    expect(waited).toEqual([25]);
+    await clock.advance(5);
+    second.release();
+    await queuedWithSignal;
+    await flush();
+    expect(waited).toEqual([25, 20]);
+    third.release();
+    await queuedSteadfast;
+    expect(b.active).toBe(0);
+  });
+
+  it('never emits dequeued for a call that did not wait, nor for one that left the queue', async () => {
+    const clock = new VirtualClock();
+    const b = bulkhead({ maxConcurrent: 1, maxQueue: 1, queueTimeout: 10, clock });
+    const seen: number[] = [];
+    b.on('dequeued', (e) => seen.push(e.waitedMs));
+    const first = gate();
+    const running = b.execute(first.fn);
+    const queued = b.execute(() => 'never');
+    queued.catch(() => undefined);
+    await clock.advance(10);
+    await expect(queued).rejects.toBeInstanceOf(BulkheadRejectedError);
+    first.release();
+    await running;
+    await b.execute(() => 'free');
+    expect(seen).toEqual([]);
+  });
+});

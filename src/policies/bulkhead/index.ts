@@ -22,8 +22,8 @@ function admitQueued(waiter: Waiter, policy: BulkheadPolicy): Promise<unknown> |
  * signal, no enclosing timeout, no `queueTimeout`): p-limit's own promise is
  * the caller's, so such a call costs no waiter and no promise of ours.
  */
-function admitSteadfast(fn: PolicyFunction<unknown>, ctx: CallContext, policy: BulkheadPolicy): Promise<unknown> {
-  return policy.admitSteadfast(fn, ctx);
+function admitSteadfast(fn: PolicyFunction<unknown>, ctx: CallContext, policy: BulkheadPolicy, queuedAt: number): Promise<unknown> {
+  return policy.admitSteadfast(fn, ctx, queuedAt);
 }
 
 /**
@@ -108,9 +108,9 @@ export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements Waiter
     }
     if (this.queueTimeout === undefined && !ctx.scope.canAbort) {
       this.queuedCount++;
-      return this.limit(admitSteadfast, fn as PolicyFunction<unknown>, ctx, this) as Promise<Awaited<T>>;
+      return this.limit(admitSteadfast, fn as PolicyFunction<unknown>, ctx, this, this.clock.now()) as Promise<Awaited<T>>;
     }
-    const waiter = new Waiter(this, fn as PolicyFunction<unknown>, ctx);
+    const waiter = new Waiter(this, fn as PolicyFunction<unknown>, ctx, this.clock.now());
     const result = promiseFor<Awaited<T>>(waiter);
     this.queuedCount++;
     ctx.scope.subscribe(waiter);
@@ -140,15 +140,16 @@ export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements Waiter
    * promise, which p-limit hands to the caller.
    * @internal
    */
-  admitSteadfast(fn: PolicyFunction<unknown>, ctx: CallContext): Promise<unknown> {
+  admitSteadfast(fn: PolicyFunction<unknown>, ctx: CallContext, queuedAt: number): Promise<unknown> {
     if (this.activeCount < this.maxConcurrent) {
       this.activeCount++;
       this.queuedCount--;
+      this.emitDequeued(ctx, queuedAt);
       const running = invoke(fn, ctx);
       running.then(this.release, this.release);
       return running;
     }
-    return this.park(new Waiter(this, fn, ctx));
+    return this.park(new Waiter(this, fn, ctx, queuedAt));
   }
 
   /**
@@ -171,6 +172,7 @@ export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements Waiter
     this.queuedCount--;
     waiter.state = STARTED;
     this.removeWaitListeners(waiter);
+    this.emitDequeued(waiter.ctx, waiter.queuedAt);
     const running = invoke(waiter.fn as PolicyFunction<unknown>, waiter.ctx);
     waiter.fn = undefined;
     if (waiter.resolve === undefined) {
@@ -211,6 +213,11 @@ export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements Waiter
     } else {
       reject(reason);
     }
+  }
+
+  /** A queued call starts: it waited since `queuedAt`. */
+  private emitDequeued(ctx: CallContext, queuedAt: number): void {
+    if (this.listens('dequeued')) this.emitEvent('dequeued', ctx, { waitedMs: this.clock.now() - queuedAt });
   }
 
   /** The one place a waiter's timer and abort subscription are removed. */

@@ -31,10 +31,13 @@ export class Waiter implements AbortSubscriber, SettleTarget {
   /** Set while the waiter holds a place at the head of the queue, waiting for a slot. */
   unpark: ((done: Promise<unknown> | undefined) => void) | undefined = undefined;
   timer: unknown = undefined;
+  /** Clock time at which the call joined the queue. */
+  queuedAt: number;
   private readonly owner: WaiterOwner;
 
-  constructor(owner: WaiterOwner, fn: PolicyFunction<unknown>, ctx: CallContext) {
+  constructor(owner: WaiterOwner, fn: PolicyFunction<unknown>, ctx: CallContext, queuedAt: number) {
     this.owner = owner;
+    this.queuedAt = queuedAt;
     this.fn = fn;
     this.ctx = ctx;
   }

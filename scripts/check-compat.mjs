@@ -1,5 +1,5 @@
-// Loads the built package through require() and import() on this Node, Node 22
-// and Node 24 (the `node` package from the npm registry ships a real binary),
+// Loads the built package through require() and import() on this Node, Node 22,
+// Node 24 and Node 26 (the `node` package from the npm registry ships a real binary),
 // and runs one call through each entry point; then runs a pipeline through the
 // root and testing entries on Bun and Deno (both also installed from npm).
 // BREAKWATER_COMPAT_LOCAL=1 skips every runtime but this Node (no downloads).
@@ -60,7 +60,7 @@ for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/inde
 
 const others = process.env.BREAKWATER_COMPAT_LOCAL !== '1';
 const nodes = [['this node', process.execPath, []]];
-if (others) nodes.push(['node 22', 'npx', ['-y', 'node@22']], ['node 24', 'npx', ['-y', 'node@24']]);
+if (others) nodes.push(['node 22', 'npx', ['-y', 'node@22']], ['node 24', 'npx', ['-y', 'node@24']], ['node 26', 'npx', ['-y', 'node@26']]);
 const runtimes = others
   ? [
       ['bun', 'npx', ['-y', 'bun@1'], 'Bun.version'],

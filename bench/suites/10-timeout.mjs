@@ -13,6 +13,25 @@ function handRolled(call, ms) {
   }).finally(() => clearTimeout(timer));
 }
 
+const sharedError = new Error('timeout');
+
+/** The lean floor: one timer with its argument (no closure), one closure pair on the call, no `.finally`. */
+function lean(call, ms) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(reject, ms, sharedError);
+    call().then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
 export function register({ lib, compare }) {
   const aggressive = lib.timeout(5_000);
   const cooperative = lib.timeout(5_000, { strategy: 'cooperative' });
@@ -22,7 +41,8 @@ export function register({ lib, compare }) {
 
   compare('timeout: success path', [
     ['floor: await fn()', async () => await fn()],
-    ['hand-rolled setTimeout + clearTimeout', () => handRolled(fn, 5_000), { baseline: true }],
+    ['lean floor: setTimeout(reject, ms, err) + clearTimeout', () => lean(fn, 5_000), { baseline: true }],
+    ['hand-rolled setTimeout + clearTimeout (.finally)', () => handRolled(fn, 5_000)],
     ['breakwater timeout (aggressive)', () => aggressive.execute(fn)],
     ['breakwater timeout (cooperative)', () => cooperative.execute(fn)],
     ['cockatiel timeout (cooperative)', () => cockatielCoop.execute(fn)],

@@ -1,5 +1,21 @@
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/, enforced (CONTRIBUTING.md, "Boundaries"): the core imports nothing above it;
+ * a policy imports the core and its own folder only; the testing and fetch entries reach policies
+ * only through the public entry (types excepted); every other entry imports the core as
+ * 'breakwater' (docs/decisions/0004-entries-import-the-root.md), plus the pure validators.
+ */
+const layer = (message, regex, allowTypeImports = false) => ({
+  'no-restricted-imports': [
+    'error',
+    { patterns: [{ group: ['node:*'], message: 'this entry must run outside Node: no node: imports' }, { regex, message, allowTypeImports }] },
+  ],
+});
+const nodeLayer = (message, regex) => ({
+  'no-restricted-imports': ['error', { patterns: [{ regex, message }] }],
+});
+
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', 'reports/**', '.stryker-tmp/**', 'node_modules/**'] },
   ...tseslint.configs.recommended,
@@ -8,9 +24,28 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-non-null-assertion': 'error',
-      'no-restricted-imports': ['error', { patterns: ['node:*'] }],
       eqeqeq: ['error', 'always'],
+      ...nodeLayer(
+        "an entry imports the core as 'breakwater' (decision 0004); only src/core/validate.ts may be imported by path",
+        '^\\.\\./(?!core/validate\\.js$)|^\\.\\./\\.\\./(?!core/validate\\.js$)',
+      ),
     },
+  },
+  {
+    files: ['src/index.ts', 'src/core/**/*.ts'],
+    rules: layer('the core imports nothing above it', '^\\.\\./'),
+  },
+  {
+    files: ['src/index.ts'],
+    rules: layer('the root entry imports the core and the policies only', '^\\./(?!core/|policies/)'),
+  },
+  {
+    files: ['src/policies/**/*.ts'],
+    rules: layer('a policy imports the core and its own folder only, never another policy or an entry', '^\\.\\./(?!\\.\\./core/)'),
+  },
+  {
+    files: ['src/testing/**/*.ts', 'src/fetch/**/*.ts'],
+    rules: layer('this entry reaches policies only through the public entry (../index.js)', '^\\.\\./(?!core/|index\\.js$)', true),
   },
   {
     files: ['test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.mjs', 'scripts/**/*.mjs', 'examples/**/*.mjs'],

@@ -1,4 +1,6 @@
-import { subscribeToSignal, unsubscribeFromSignal } from './signal-fanout.js';
+import { type AbortSubscriber, subscribeToSignal, unsubscribeFromSignal } from './signal-fanout.js';
+
+export type { AbortSubscriber } from './signal-fanout.js';
 
 /** Options for one `execute` call. */
 export interface ExecuteOptions {
@@ -35,11 +37,6 @@ export interface Context {
   readonly correlationId: string | undefined;
   /** Clock time at which the tightest enclosing timeout fires. */
   readonly deadline: number | undefined;
-}
-
-/** Something that wants to hear when a scope aborts (an EventTarget listener object). */
-export interface AbortSubscriber {
-  handleEvent(): void;
 }
 
 /**

@@ -1,4 +1,7 @@
-import type { AbortSubscriber } from './context.js';
+/** Something that wants to hear when a scope aborts (an EventTarget listener object). */
+export interface AbortSubscriber {
+  handleEvent(): void;
+}
 
 /**
  * One abort listener per caller signal, however many calls share it. Node

@@ -9,7 +9,7 @@ import type { FallbackOptions } from '../policies/fallback/options.js';
 import type { HedgeOptions } from '../policies/hedge/options.js';
 import type { KeyedOptions } from '../policies/keyed/options.js';
 import type { RateLimitOptions } from '../policies/rate-limit/options.js';
-import { constant, exponential } from '../policies/retry/backoff.js';
+import { constant, exponential } from '../index.js';
 import type { RetryOptions } from '../policies/retry/options.js';
 import type { TimeoutStrategy } from '../policies/timeout/constants.js';
 import type { TimeoutOptions } from '../policies/timeout/options.js';

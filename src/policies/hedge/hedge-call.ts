@@ -2,7 +2,17 @@ import type { Clock } from '../../core/clock.js';
 import { type AbortSubscriber, CallContext, ChildScope } from '../../core/context.js';
 import { invoke, type PolicyFunction } from '../../core/policy.js';
 import { HEDGE_LOST_MESSAGE } from './constants.js';
-import type { HedgePolicy } from './index.js';
+import type { RetryBudget } from '../../core/retry-budget.js';
+
+/** What a hedged call needs from its policy (an interface, so this file does not import the policy's). */
+export interface HedgeOwner {
+  readonly delay: number;
+  readonly maxHedged: number;
+  readonly budget: RetryBudget | undefined;
+  reportHedge(ctx: CallContext, attempt: number): void;
+  reportAttempt(ctx: CallContext, scope: { readonly attempt: number; readonly startedAt: number }, ok: boolean, result: unknown): void;
+  discard(value: unknown): void;
+}
 
 /** One attempt of a hedged call: the scope its function's signal comes from. */
 class AttemptScope extends ChildScope {
@@ -23,7 +33,7 @@ class AttemptScope extends ChildScope {
  * subscription are removed in `finish`, the single exit.
  */
 export class HedgeCall<T> implements AbortSubscriber {
-  private readonly policy: HedgePolicy;
+  private readonly policy: HedgeOwner;
   private readonly clock: Clock;
   private readonly fn: PolicyFunction<T>;
   private readonly parent: CallContext;
@@ -40,7 +50,7 @@ export class HedgeCall<T> implements AbortSubscriber {
   private done = false;
 
   constructor(
-    policy: HedgePolicy,
+    policy: HedgeOwner,
     clock: Clock,
     fn: PolicyFunction<T>,
     parent: CallContext,

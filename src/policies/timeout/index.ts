@@ -1,7 +1,8 @@
 import { type AbortSubscriber, type CallContext, ChildScope } from '../../core/context.js';
-import type { Clock } from '../../core/clock.js';
+import { armTimer, type Clock, disarmTimer } from '../../core/clock.js';
 import { TimeoutError } from '../../core/errors.js';
 import { invoke, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
+import { promiseFor, type SettleTarget } from '../../core/settle-target.js';
 import { oneOf, optionsObject, positiveFinite } from '../../core/validate.js';
 import { DEFAULT_TIMEOUT_STRATEGY, TIMEOUT_KIND, TIMEOUT_STRATEGIES, type TimeoutStrategy } from './constants.js';
 import type { TimeoutEvents } from './events.js';
@@ -35,9 +36,10 @@ export class TimeoutPolicy extends PolicyBase<TimeoutEvents> {
   /** @internal */
   [RUN]<T>(fn: PolicyFunction<T>, parent: CallContext): Promise<Awaited<T>> {
     if (parent.scope.aborted) return Promise.reject(parent.scope.reason);
-    return new Promise<Awaited<T>>((resolve, reject) => {
-      new TimeoutCall(this, this.clock, fn, parent, resolve, reject);
-    });
+    const call = new TimeoutCall(this, this.clock, parent);
+    const result = promiseFor<Awaited<T>>(call);
+    call.start(fn);
+    return result;
   }
 
   /** @internal */
@@ -51,40 +53,38 @@ export class TimeoutPolicy extends PolicyBase<TimeoutEvents> {
  * and it listens to its parent scope for the caller's abort. Every exit path
  * clears the timer and unsubscribes from the parent exactly once.
  */
-class TimeoutCall<T> extends ChildScope implements AbortSubscriber {
+class TimeoutCall extends ChildScope implements AbortSubscriber, SettleTarget {
   private readonly policy: TimeoutPolicy;
   private readonly clock: Clock;
   private readonly parent: CallContext;
-  private readonly ctx: CallContext;
-  private readonly resolve: (value: Awaited<T>) => void;
-  private readonly reject: (error: unknown) => void;
-  private readonly timer: unknown;
+  private ctx: CallContext | undefined = undefined;
+  resolve: (value: unknown) => void = ignore;
+  reject: (error: unknown) => void = ignore;
+  private timer: unknown = undefined;
   /** The promise of `execute` has settled (or, cooperative, will only on the function). */
   private done = false;
   private timedOut: TimeoutError | undefined = undefined;
   private parentAborted = false;
 
-  constructor(
-    policy: TimeoutPolicy,
-    clock: Clock,
-    fn: PolicyFunction<T>,
-    parent: CallContext,
-    resolve: (value: Awaited<T>) => void,
-    reject: (error: unknown) => void,
-  ) {
+  constructor(policy: TimeoutPolicy, clock: Clock, parent: CallContext) {
     super();
     this.policy = policy;
     this.clock = clock;
     this.parent = parent;
-    this.resolve = resolve;
-    this.reject = reject;
-    const ms = policy.ms;
+  }
+
+  /** Arms the timer, listens to the parent and runs `fn`; its promise is already made. */
+  start<T>(fn: PolicyFunction<T>): void {
+    const clock = this.clock;
+    const parent = this.parent;
+    const ms = this.policy.ms;
     let deadline = clock.now() + ms;
     if (parent.deadline !== undefined && parent.deadline < deadline) deadline = parent.deadline;
-    this.ctx = parent.withScope(this, deadline);
-    this.timer = clock.setTimeout(() => this.fire(), ms);
+    const ctx = parent.withScope(this, deadline);
+    this.ctx = ctx;
+    this.timer = armTimer(clock, fireTimeout, ms, this);
     parent.scope.subscribe(this);
-    invoke(fn, this.ctx).then(
+    invoke(fn, ctx).then(
       (value) => this.settle(true, value),
       (error: unknown) => this.settle(false, error),
     );
@@ -95,7 +95,7 @@ class TimeoutCall<T> extends ChildScope implements AbortSubscriber {
     if (this.done || this.parentAborted) return;
     this.parentAborted = true;
     const reason = this.parent.scope.reason;
-    if (this.timedOut === undefined) this.clock.clearTimeout(this.timer);
+    if (this.timedOut === undefined) disarmTimer(this.clock, this.timer);
     this.abort(reason);
     if (this.policy.strategy === 'aggressive') {
       this.finish();
@@ -103,7 +103,8 @@ class TimeoutCall<T> extends ChildScope implements AbortSubscriber {
     }
   }
 
-  private fire(): void {
+  /** The deadline passed. */
+  fire(): void {
     if (this.done) return;
     const error = new TimeoutError(this.policy.ms);
     this.timedOut = error;
@@ -112,16 +113,16 @@ class TimeoutCall<T> extends ChildScope implements AbortSubscriber {
       this.finish();
       this.reject(error);
     }
-    this.policy.reportTimeout(this.ctx);
+    this.policy.reportTimeout(this.ctx as CallContext);
   }
 
   private settle(ok: boolean, result: unknown): void {
     if (this.done) return;
     const timedOut = this.timedOut;
-    if (timedOut === undefined && !this.parentAborted) this.clock.clearTimeout(this.timer);
+    if (timedOut === undefined && !this.parentAborted) disarmTimer(this.clock, this.timer);
     this.finish();
     if (this.parentAborted) this.reject(this.parent.scope.reason);
-    else if (ok) this.resolve(result as Awaited<T>);
+    else if (ok) this.resolve(result);
     else if (timedOut === undefined || result === timedOut) this.reject(result);
     else this.reject(new TimeoutError(this.policy.ms, { cause: result }));
   }
@@ -131,6 +132,12 @@ class TimeoutCall<T> extends ChildScope implements AbortSubscriber {
     this.parent.scope.unsubscribe(this);
   }
 }
+
+function fireTimeout(call: TimeoutCall): void {
+  call.fire();
+}
+
+function ignore(): void {}
 
 /**
  * Bounds how long a call may take. At the deadline `ctx.signal` aborts with a

@@ -73,7 +73,9 @@ export class FetchCall {
     if (this.addKey) init.headers = this.headersWithKey(ctx.idempotencyKey);
     // A Request with a body can be sent once; send a copy so that the next attempt has one too.
     const sent = isRequest(input) && input.body !== null ? input.clone() : input;
-    return this.settings.fetch(sent, init).then(this.produced);
+    // Called unbound: a browser's fetch throws "Illegal invocation" when its `this` is not the window.
+    const fetchFn = this.settings.fetch;
+    return fetchFn(sent, init).then(this.produced);
   };
 
   private readonly produced = (response: Response): Response => {

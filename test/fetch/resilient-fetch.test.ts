@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { constant, retry } from '../../src/index.js';
+import { constant, pipeline, retry } from '../../src/index.js';
 import { resilientFetch } from '../../src/fetch/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
 import { LocalServer, reply } from './local-server.js';
@@ -162,5 +162,18 @@ describe('resilientFetch against a real HTTP server', () => {
     await expect(pending).rejects.toBe(reason);
     await vi.waitFor(() => expect(server.abortedResponses).toBe(1));
     expect(server.received).toHaveLength(1);
+  });
+});
+
+describe('resilientFetch: the fetch function', () => {
+  it('is called unbound, as a browser requires (its fetch throws "Illegal invocation" for another this)', async () => {
+    let receiver: unknown = 'not called';
+    const strictFetch = function (this: unknown): Promise<Response> {
+      receiver = this;
+      return Promise.resolve(new Response('ok'));
+    };
+    const wrapped = resilientFetch(pipeline(), { fetch: strictFetch as unknown as typeof fetch });
+    await wrapped('http://127.0.0.1:1/x');
+    expect(receiver).toBeUndefined();
   });
 });

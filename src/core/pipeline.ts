@@ -1,4 +1,4 @@
-import { CallContext, type Context, type ExecuteOptions } from './context.js';
+import { type CallContext, type Context, type ExecuteOptions, isCallContext } from './context.js';
 import {
   type ExtraValue,
   invoke,
@@ -51,7 +51,7 @@ export class Pipeline<X = never> implements Policy, Runnable {
     if (index === policies.length) return invoke(fn, ctx);
     const policy = policies[index] as Policy;
     if (index === policies.length - 1) return runWithin(policy, fn, ctx);
-    return runWithin(policy, (inner) => this.step(index + 1, fn, inner instanceof CallContext ? inner : ctx), ctx);
+    return runWithin(policy, (inner) => this.step(index + 1, fn, isCallContext(inner) ? inner : ctx), ctx);
   }
 }
 

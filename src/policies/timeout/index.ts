@@ -2,7 +2,7 @@ import { type AbortSubscriber, type CallContext, ChildScope } from '../../core/c
 import type { Clock } from '../../core/clock.js';
 import { TimeoutError } from '../../core/errors.js';
 import { invoke, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
-import { oneOf, optionsObject, positiveFinite } from '../../core/validate.js';
+import { type OptionNames, oneOf, optionsObject, positiveFinite } from '../../core/validate.js';
 import { DEFAULT_TIMEOUT_STRATEGY, TIMEOUT_KIND, TIMEOUT_STRATEGIES, type TimeoutStrategy } from './constants.js';
 import type { TimeoutEvents } from './events.js';
 import type { TimeoutOptions } from './options.js';
@@ -132,6 +132,10 @@ class TimeoutCall<T> extends ChildScope implements AbortSubscriber {
   }
 }
 
+
+/** Every option name of TimeoutOptions; any other key is a TypeError. */
+const TIMEOUT_OPTIONS: OptionNames<TimeoutOptions> = { strategy: true, name: true, clock: true };
+
 /**
  * Bounds how long a call may take. At the deadline `ctx.signal` aborts with a
  * `TimeoutError`; `execute` rejects with it at once (`'aggressive'`, the
@@ -150,7 +154,7 @@ class TimeoutCall<T> extends ChildScope implements AbortSubscriber {
  * ```
  */
 export function timeout(ms: number, options?: TimeoutOptions): TimeoutPolicy {
-  return new TimeoutPolicy(ms, optionsObject<TimeoutOptions>(TIMEOUT_KIND, options));
+  return new TimeoutPolicy(ms, optionsObject<TimeoutOptions>(TIMEOUT_KIND, options, TIMEOUT_OPTIONS));
 }
 
 export type { TimeoutEvents } from './events.js';

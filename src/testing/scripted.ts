@@ -13,7 +13,10 @@ import type { Outcome } from '../core/policy.js';
 export type ScriptStep<T> =
   | { readonly kind: 'success'; readonly value: T; readonly latency?: number }
   | { readonly kind: 'failure'; readonly error: unknown; readonly latency?: number }
-  | { readonly kind: 'hang' };
+  | HangStep;
+
+/** A step that never settles on its own; made by {@link hang}, for `scripted` and `scriptedFetch` alike. */
+export type HangStep = { readonly kind: 'hang' };
 
 /** A whole script: steps in call order, or a function of the call's index (0 for the first call). */
 export type Schedule<T> = readonly ScriptStep<T>[] | ((index: number) => ScriptStep<T>);
@@ -124,7 +127,7 @@ export function fail(error: unknown, latency?: number): ScriptStep<never> {
  * scripted([hang(), succeed('ok')], { clock }); // first call stuck, the rest fine
  * ```
  */
-export function hang(): ScriptStep<never> {
+export function hang(): HangStep {
   return { kind: HANG };
 }
 

@@ -103,7 +103,6 @@ export function fallback<F>(valueOrFn: (outcome: Outcome, ctx: Context) => F | P
 export function fallback<F>(valueOrFn: F, options?: FallbackOptions): FallbackPolicy<F>;
 export function fallback<F>(valueOrFn: FallbackValue<F>, options?: FallbackOptions): FallbackPolicy<F> {
   // A missing value would silently resolve failures with undefined.
-  // eslint-disable-next-line prefer-rest-params
   if (arguments.length === 0) {
     throw new TypeError(`${FALLBACK_KIND}: valueOrFn is required (the value to resolve with, or a function (outcome, ctx) => value), got nothing`);
   }

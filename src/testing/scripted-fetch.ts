@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { knownKeys, type OptionNames } from '../core/validate.js';
 import type { HangStep } from './scripted.js';
 
 /**
@@ -84,6 +85,8 @@ export interface ScriptedFetch {
   /** Calls started and not yet settled. */
   readonly inFlight: number;
 }
+
+const SCRIPTED_FETCH_OPTIONS: OptionNames<ScriptedFetchOptions> = { clock: true, exhausted: true };
 
 const NO_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -195,6 +198,7 @@ export function scriptedFetch(schedule: readonly FetchStep[] | ((index: number) 
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`scriptedFetch: options must be an object with a clock, got ${String(options)}`);
   }
+  knownKeys('scriptedFetch', options, SCRIPTED_FETCH_OPTIONS);
   const clock = options.clock;
   if (
     typeof clock !== 'object' ||

@@ -1,6 +1,9 @@
 import type { Clock } from '../core/clock.js';
 import type { Context } from '../core/context.js';
 import type { Outcome } from '../core/policy.js';
+import { knownKeys, type OptionNames } from '../core/validate.js';
+
+const SCRIPTED_OPTIONS: OptionNames<ScriptedOptions> = { clock: true, exhausted: true, honorsAbort: true };
 
 /**
  * What one call of a {@link scripted} dependency does. Build steps with
@@ -188,6 +191,7 @@ export function scripted<T>(schedule: Schedule<T>, options: ScriptedOptions): Sc
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`scripted: options must be an object with a clock, got ${String(options)}`);
   }
+  knownKeys('scripted', options, SCRIPTED_OPTIONS);
   const clock = options.clock;
   if (
     typeof clock !== 'object' ||

@@ -14,8 +14,9 @@ describe('retry around a circuit breaker', () => {
       runs++;
       return Promise.reject(new Error('down'));
     });
+    const settled = expect(result).rejects.toBeInstanceOf(BrokenCircuitError);
     await clock.runAll();
-    await expect(result).rejects.toBeInstanceOf(BrokenCircuitError);
+    await settled;
     // Attempt 1 fails and opens the breaker; attempt 2 (at 10 ms) is refused and ends the call.
     expect(delays).toEqual([10]);
     expect(runs).toBe(1);

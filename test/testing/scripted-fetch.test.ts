@@ -72,5 +72,6 @@ describe('scriptedFetch', () => {
     expect(() => scriptedFetch([], { clock })).toThrow(TypeError);
     expect(() => scriptedFetch([respond(200)], {} as never)).toThrow(TypeError);
     expect(() => scriptedFetch([{ kind: 'nope' } as never], { clock })).toThrow(/respond, connectionError or hang/);
+    expect(() => scriptedFetch([respond(200)], { clock, honorsAbort: false } as never)).toThrow('scriptedFetch: unknown option honorsAbort');
   });
 });

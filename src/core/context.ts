@@ -1,6 +1,7 @@
 import { type AbortSubscriber, subscribeToSignal, unsubscribeFromSignal } from './signal-fanout.js';
 
 export type { AbortSubscriber } from './signal-fanout.js';
+import { describe } from './validate.js';
 
 /** Options for one `execute` call. */
 export interface ExecuteOptions {
@@ -67,6 +68,49 @@ function randomUuid(): string {
     else out += hex[Math.floor(Math.random() * 16)];
   }
   return out;
+}
+
+/**
+ * An AbortSignal by shape: `aborted`, `addEventListener` and
+ * `removeEventListener`, what the policies use. A shape check (not
+ * `instanceof`) accepts a signal from another realm or a polyfill.
+ */
+export function isAbortSignalLike(value: unknown): value is AbortSignal {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { aborted?: unknown }).aborted === 'boolean' &&
+    typeof (value as { addEventListener?: unknown }).addEventListener === 'function' &&
+    typeof (value as { removeEventListener?: unknown }).removeEventListener === 'function'
+  );
+}
+
+function wrongOption(option: string, expected: string, value: unknown): string {
+  return `execute option ${option} must be ${expected}, got ${describe(value)}`;
+}
+
+/**
+ * What is wrong with `execute`'s options, or `undefined` when nothing is:
+ * checked at the start of every call so that a wrong value rejects the call
+ * instead of hanging it or surfacing later as an unrelated error.
+ */
+export function executeOptionsProblem(options: unknown): string | undefined {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    return `execute options must be an object such as { signal, key }, got ${describe(options)}`;
+  }
+  if (isAbortSignalLike(options)) {
+    return 'execute options must be an object such as { signal }, got an AbortSignal: write execute(fn, { signal }), not execute(fn, signal)';
+  }
+  const o = options as { signal?: unknown; idempotent?: unknown; key?: unknown; correlationId?: unknown };
+  const signal = o.signal;
+  if (signal !== undefined && !isAbortSignalLike(signal)) {
+    const controller = typeof signal === 'object' && signal !== null && typeof (signal as { abort?: unknown }).abort === 'function' && 'signal' in signal;
+    return wrongOption('signal', 'an AbortSignal', signal) + (controller ? ' (an AbortController: pass controller.signal)' : '');
+  }
+  if (o.idempotent !== undefined && typeof o.idempotent !== 'boolean') return wrongOption('idempotent', 'a boolean', o.idempotent);
+  if (o.key !== undefined && typeof o.key !== 'string') return wrongOption('key', 'a string', o.key);
+  if (o.correlationId !== undefined && typeof o.correlationId !== 'string') return wrongOption('correlationId', 'a string', o.correlationId);
+  return undefined;
 }
 
 /**
@@ -167,6 +211,18 @@ export class ChildScope implements Scope {
   }
 }
 
+/**
+ * Marks this package's contexts, so that a pipeline recognises a context a
+ * policy from another copy of the package hands back (no `instanceof`). The
+ * key names a protocol version: change it when `CallContext`'s shape changes.
+ */
+export const CONTEXT_BRAND: unique symbol = Symbol.for('breakwater.context.v1') as never;
+
+/** True for a {@link CallContext} from any copy of the package that speaks this protocol. */
+export function isCallContext(value: unknown): value is CallContext {
+  return typeof value === 'object' && value !== null && (value as { [CONTEXT_BRAND]?: unknown })[CONTEXT_BRAND] === true;
+}
+
 /** The `Context` handed to the wrapped function; cheap to build, signal made on demand. */
 export class CallContext implements Context {
   readonly call: CallInfo;
@@ -219,3 +275,5 @@ export class CallContext implements Context {
     };
   }
 }
+// On the prototype: no per-context cost.
+Object.defineProperty(CallContext.prototype, CONTEXT_BRAND, { value: true });

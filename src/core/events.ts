@@ -8,7 +8,7 @@ export interface EventBase {
   readonly key: string | undefined;
   /** The `correlationId` of the call that caused the event. */
   readonly correlationId: string | undefined;
-  /** `clock.now()` when the event was emitted. */
+  /** When it happened on the policy's clock: `clock.now()` at emission, or the moment a lazily noticed transition took effect. */
   readonly at: number;
 }
 
@@ -22,46 +22,93 @@ type Listener = (...args: never[]) => unknown;
 
 const ORIGINAL: unique symbol = Symbol('breakwater.listener') as never;
 type SafeListener = Listener & { [ORIGINAL]?: Listener };
-const safeListeners = new WeakMap<Listener, SafeListener>();
+/** One wrapper per listener and event, so that `off(event, fn)` finds what `on(event, fn)` added. */
+const safeListeners = new WeakMap<Listener, Map<string, SafeListener>>();
 
 interface ProcessLike {
-  emitWarning?: (warning: Error | string, options?: { type?: string; code?: string }) => void;
+  emitWarning?: (warning: Error) => void;
 }
 
-/** Reports an error thrown by an event listener without letting it reach the call. */
-export function reportListenerError(error: unknown): void {
-  const warning =
-    error instanceof Error ? error : new Error(`breakwater: event listener threw ${String(error)}`);
-  const proc = (globalThis as { process?: ProcessLike }).process;
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * What breakwater reports when an event listener or a user callback
+ * (`onDiscard`, `failOn`, `retryOn`, `notExecuted`, `openFor`) throws: the
+ * call goes on unchanged, and this warning says which policy and which event
+ * or callback, with the thrown value as `cause`.
+ */
+export class BreakwaterListenerError extends Error {
+  /** Always `'BREAKWATER_LISTENER_ERROR'`. */
+  readonly code = 'BREAKWATER_LISTENER_ERROR';
+
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+  }
+}
+Object.defineProperty(BreakwaterListenerError.prototype, 'name', { value: 'BreakwaterListenerError', writable: true, configurable: true });
+
+/**
+ * Hands a warning to `process.emitWarning` where it exists (Node, Bun, Deno's
+ * Node layer), else to `console.error`. Reporting never throws.
+ */
+export function emitBreakwaterWarning(warning: Error): void {
   try {
-    if (proc?.emitWarning !== undefined) {
-      proc.emitWarning(warning, { type: 'BreakwaterListenerError', code: 'BREAKWATER_LISTENER_ERROR' });
-    } else {
-      console.error('breakwater: an event listener threw', error);
-    }
+    const proc = (globalThis as { process?: ProcessLike }).process;
+    if (typeof proc?.emitWarning === 'function') proc.emitWarning(warning);
+    else console.error(warning);
   } catch {
     // Reporting must never fail the call either.
   }
 }
 
+/** Reports an error thrown by a listener of `event` on the policy named `policy`, without letting it reach the call. */
+export function reportListenerError(error: unknown, policy: string, event: string): void {
+  emitBreakwaterWarning(
+    new BreakwaterListenerError(`breakwater: a listener of "${event}" on policy "${policy}" threw: ${messageOf(error)}`, error),
+  );
+}
+
+/** Reports an error thrown by a user callback (`failOn`, `onDiscard`, …); `outcome` says what the policy did instead. */
+export function reportCallbackError(error: unknown, policy: string, callback: string, outcome: string): void {
+  emitBreakwaterWarning(
+    new BreakwaterListenerError(`breakwater: ${callback} of policy "${policy}" threw: ${messageOf(error)} (${outcome})`, error),
+  );
+}
+
+function policyOf(payload: unknown): string {
+  const name = typeof payload === 'object' && payload !== null ? (payload as { policy?: unknown }).policy : undefined;
+  return typeof name === 'string' ? name : 'unknown';
+}
+
 /**
  * Wraps a listener so that its throw is reported and swallowed. The wrapper is
- * cached per function, so `off(event, fn)` finds what `on(event, fn)` added.
+ * cached per function and event, so `off(event, fn)` finds what `on(event, fn)` added.
  */
-function toSafe(fn: Listener): SafeListener {
-  let safe = safeListeners.get(fn);
+function toSafe(fn: Listener, event: string): SafeListener {
+  let byEvent = safeListeners.get(fn);
+  if (byEvent === undefined) {
+    byEvent = new Map();
+    safeListeners.set(fn, byEvent);
+  }
+  let safe = byEvent.get(event);
   if (safe === undefined) {
     safe = function (this: unknown, ...args: never[]): void {
       try {
         fn.apply(this, args);
       } catch (error) {
-        reportListenerError(error);
+        reportListenerError(error, policyOf(args[0]), event);
       }
     } as SafeListener;
     safe[ORIGINAL] = fn;
-    safeListeners.set(fn, safe);
+    byEvent.set(event, safe);
   }
   return safe;
+}
+
+function safeFor(fn: Listener, event: unknown): Listener {
+  return safeListeners.get(fn)?.get(String(event)) ?? fn;
 }
 
 /**
@@ -75,7 +122,7 @@ export class PolicyEmitter<E extends EventMap> extends EventEmitter<ListenerTabl
     fn: EventEmitter.EventListener<ListenerTable<E>, T>,
     context?: unknown,
   ): this {
-    return super.on(event, toSafe(fn as Listener) as typeof fn, context);
+    return super.on(event, toSafe(fn as Listener, String(event)) as typeof fn, context);
   }
 
   override addListener<T extends EventEmitter.EventNames<ListenerTable<E>>>(
@@ -83,7 +130,7 @@ export class PolicyEmitter<E extends EventMap> extends EventEmitter<ListenerTabl
     fn: EventEmitter.EventListener<ListenerTable<E>, T>,
     context?: unknown,
   ): this {
-    return super.addListener(event, toSafe(fn as Listener) as typeof fn, context);
+    return super.addListener(event, toSafe(fn as Listener, String(event)) as typeof fn, context);
   }
 
   override once<T extends EventEmitter.EventNames<ListenerTable<E>>>(
@@ -91,7 +138,7 @@ export class PolicyEmitter<E extends EventMap> extends EventEmitter<ListenerTabl
     fn: EventEmitter.EventListener<ListenerTable<E>, T>,
     context?: unknown,
   ): this {
-    return super.once(event, toSafe(fn as Listener) as typeof fn, context);
+    return super.once(event, toSafe(fn as Listener, String(event)) as typeof fn, context);
   }
 
   override off<T extends EventEmitter.EventNames<ListenerTable<E>>>(
@@ -100,7 +147,7 @@ export class PolicyEmitter<E extends EventMap> extends EventEmitter<ListenerTabl
     context?: unknown,
     once?: boolean,
   ): this {
-    const safe = fn === undefined ? undefined : (safeListeners.get(fn as Listener) ?? fn);
+    const safe = fn === undefined ? undefined : safeFor(fn as Listener, event);
     return super.off(event, safe as typeof fn, context, once);
   }
 
@@ -121,11 +168,11 @@ export class PolicyEmitter<E extends EventMap> extends EventEmitter<ListenerTabl
 }
 
 /** Calls a user callback (such as `onDiscard`) whose throw must never reach the call: it is reported instead. */
-export function callIsolated(callback: ((value: unknown) => void) | undefined, value: unknown): void {
+export function callIsolated(callback: ((value: unknown) => void) | undefined, value: unknown, policy: string, name: string): void {
   if (callback === undefined) return;
   try {
     callback(value);
   } catch (error) {
-    reportListenerError(error);
+    reportCallbackError(error, policy, name, 'ignored');
   }
 }

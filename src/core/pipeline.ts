@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
-import { CallContext, type Context, type ExecuteOptions } from './context.js';
+import { type CallContext, type Context, type ExecuteOptions, isCallContext } from './context.js';
 import { type EventBase, PolicyEmitter } from './events.js';
 import {
   type ExtraValue,
@@ -60,14 +60,14 @@ export class Pipeline<X = never> extends PolicyEmitter<PipelineEvents> implement
   declare readonly [RESOLVES_WITH]: X;
   private readonly clock: Clock;
   /** Runs the steps without observing: what `execute` starts, since it observes the whole call itself. */
-  private readonly steps: Runnable;
+  private readonly steps: Runnable & { readonly name: string };
 
   constructor(policies: readonly Policy[], options: PipelineOptions = {}) {
     super();
     this.policies = Object.freeze(policies.slice());
     this.name = options.name ?? DEFAULT_PIPELINE_NAME;
     this.clock = options.clock ?? systemClock;
-    this.steps = { [RUN]: (fn, ctx) => this.step(0, fn, ctx) };
+    this.steps = { name: this.name, [RUN]: (fn, ctx) => this.step(0, fn, ctx) };
   }
 
   /** Runs `fn` through every policy, the first outermost. */
@@ -114,7 +114,7 @@ export class Pipeline<X = never> extends PolicyEmitter<PipelineEvents> implement
     if (index === policies.length) return invoke(fn, ctx);
     const policy = policies[index] as Policy;
     if (index === policies.length - 1) return runWithin(policy, fn, ctx);
-    return runWithin(policy, (inner) => this.step(index + 1, fn, inner instanceof CallContext ? inner : ctx), ctx);
+    return runWithin(policy, (inner) => this.step(index + 1, fn, isCallContext(inner) ? inner : ctx), ctx);
   }
 }
 

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
-import { type AbortSubscriber, CallContext, CallInfo, type Context, type ExecuteOptions } from './context.js';
+import { type AbortSubscriber, CallContext, CallInfo, type Context, type ExecuteOptions, executeOptionsProblem } from './context.js';
 import { type EventBase, type EventMap, PolicyEmitter } from './events.js';
 import { promiseFor, type SettleTarget } from './settle-target.js';
 import { isClock, nonEmptyString } from './validate.js';
@@ -35,9 +35,12 @@ export type ExtraValue<P> = P extends { readonly [RESOLVES_WITH]: infer F } ? F 
 /**
  * How policies of this package call each other without going back through
  * `execute`: the context (signal, deadline, attempt) flows straight through.
+ * A `Symbol.for` key, so that policies from two copies of the package (an ESM
+ * and a CommonJS build, two installed versions) still speak to each other;
+ * the `v1` names the protocol (`CallContext`'s shape), bumped when it changes.
  * @internal
  */
-export const RUN: unique symbol = Symbol('breakwater.run') as never;
+export const RUN: unique symbol = Symbol.for('breakwater.run.v1') as never;
 
 /** @internal */
 export interface Runnable {
@@ -70,8 +73,20 @@ export function runWithin<T>(policy: Policy, fn: PolicyFunction<T>, ctx: CallCon
   });
 }
 
-/** Starts a call at the top: checks the caller's signal and builds the first context. */
-export function startCall<T>(policy: Runnable, fn: PolicyFunction<T>, options: ExecuteOptions | undefined): Promise<Awaited<T>> {
+/**
+ * Starts a call at the top: checks the options (a wrong one rejects the call
+ * with a TypeError, before `fn` runs), the caller's signal, and builds the
+ * first context.
+ */
+export function startCall<T>(
+  policy: Runnable & { readonly name: string },
+  fn: PolicyFunction<T>,
+  options: ExecuteOptions | undefined,
+): Promise<Awaited<T>> {
+  if (options !== undefined) {
+    const problem = executeOptionsProblem(options);
+    if (problem !== undefined) return Promise.reject(new TypeError(`${policy.name}: ${problem}`));
+  }
   const call = new CallInfo(options);
   if (call.aborted) return Promise.reject(call.reason);
   const ctx = new CallContext(call, call, 1, call.idempotentOption ?? false, undefined);
@@ -184,15 +199,18 @@ export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> im
   /** @internal */
   abstract [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>>;
 
-  /** Emits `event` with the common fields; builds nothing when nobody listens. @internal */
-  protected emitEvent<K extends keyof E & string>(event: K, ctx: CallContext | undefined, fields: E[K]): void {
+  /**
+   * Emits `event` with the common fields; builds nothing when nobody listens.
+   * `at` is when it happened, for a change noticed later; else now. @internal
+   */
+  protected emitEvent<K extends keyof E & string>(event: K, ctx: CallContext | undefined, fields: E[K], at?: number): void {
     if (this.listenerCount(event as never) === 0) return;
     const payload: E[K] & EventBase = {
       ...fields,
       policy: this.name,
       key: ctx?.key,
       correlationId: ctx?.correlationId,
-      at: this.clock.now(),
+      at: at === undefined ? this.clock.now() : at,
     };
     (this.emit as (event: string, payload: unknown) => boolean)(event, Object.freeze(payload));
   }

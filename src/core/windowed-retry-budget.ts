@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from './clock.js';
 import type { RetryBudget } from './retry-budget.js';
-import { isClock, nonNegativeFinite, optionsObject, positiveFinite } from './validate.js';
+import { type OptionNames, isClock, nonNegativeFinite, optionsObject, positiveFinite } from './validate.js';
 
 const BUDGET_KIND = 'retryBudget';
 
@@ -151,6 +151,10 @@ class WindowedRetryBudget implements RetryBudget {
   }
 }
 
+
+/** Every option name of RetryBudgetOptions; any other key is a TypeError. */
+const BUDGET_OPTIONS: OptionNames<RetryBudgetOptions> = { ratio: true, minPerSecond: true, windowMs: true, clock: true };
+
 /**
  * A token budget for extra attempts that many retry (and hedge) policies can
  * share, so that retries cannot multiply load during an outage. Every
@@ -171,7 +175,7 @@ class WindowedRetryBudget implements RetryBudget {
  * ```
  */
 export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
-  const o = optionsObject<RetryBudgetOptions>(BUDGET_KIND, options);
+  const o = optionsObject<RetryBudgetOptions>(BUDGET_KIND, options, BUDGET_OPTIONS);
   const ratio = o.ratio === undefined ? DEFAULT_RETRY_BUDGET.ratio : nonNegativeFinite(BUDGET_KIND, 'ratio', o.ratio);
   const minPerSecond =
     o.minPerSecond === undefined ? DEFAULT_RETRY_BUDGET.minPerSecond : nonNegativeFinite(BUDGET_KIND, 'minPerSecond', o.minPerSecond);

@@ -1,6 +1,6 @@
 import type { Context, ExecuteOptions } from '../core/context.js';
 import type { Policy } from '../core/policy.js';
-import { describe, isBoolean, isFunction, nonNegativeFinite, optionsObject } from '../core/validate.js';
+import { type OptionNames, describe, isBoolean, isFunction, nonNegativeFinite, optionsObject } from '../core/validate.js';
 import {
   DEFAULT_FAIL_ON_STATUS,
   DEFAULT_IDEMPOTENCY_KEYS,
@@ -40,6 +40,10 @@ function failOnOption(value: unknown): (response: Response) => boolean {
   throw new TypeError(`${FETCH_KIND}: failOn must be a function or an array of HTTP statuses, got ${describe(value)}`);
 }
 
+
+/** Every option name of ResilientFetchOptions; any other key is a TypeError. */
+const FETCH_OPTIONS: OptionNames<ResilientFetchOptions> = { fetch: true, idempotencyKeys: true, failOn: true, maxRetryAfter: true, key: true, now: true };
+
 /**
  * Wraps `fetch` in a policy: the result has `fetch`'s signature, and each
  * call runs through `policy.execute`.
@@ -73,7 +77,7 @@ export function resilientFetch(policy: Policy, options?: ResilientFetchOptions):
   if (typeof policy !== 'object' || policy === null || typeof (policy as Partial<Policy>).execute !== 'function') {
     throw new TypeError(`${FETCH_KIND}: policy must be an object with an execute method, got ${describe(policy)}`);
   }
-  const o = optionsObject<ResilientFetchOptions>(FETCH_KIND, options);
+  const o = optionsObject<ResilientFetchOptions>(FETCH_KIND, options, FETCH_OPTIONS);
   const underlying =
     o.fetch === undefined ? (globalThis as { fetch?: FetchFunction }).fetch : isFunction<FetchFunction>(FETCH_KIND, 'fetch', o.fetch);
   if (typeof underlying !== 'function') {

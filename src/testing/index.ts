@@ -6,12 +6,23 @@ export {
   hang,
   scripted,
   succeed,
+  type HangStep,
   type Schedule,
   type ScriptedCall,
   type ScriptedFunction,
   type ScriptedOptions,
   type ScriptStep,
 } from './scripted.js';
+export {
+  connectionError,
+  respond,
+  scriptedFetch,
+  type FetchStep,
+  type RespondInit,
+  type ScriptedFetch,
+  type ScriptedFetchCall,
+  type ScriptedFetchOptions,
+} from './scripted-fetch.js';
 export {
   abortListenerCount,
   assertNoAbortListeners,

@@ -1,6 +1,9 @@
 import type { Clock } from '../core/clock.js';
 import type { Context } from '../core/context.js';
 import type { Outcome } from '../core/policy.js';
+import { knownKeys, type OptionNames } from '../core/validate.js';
+
+const SCRIPTED_OPTIONS: OptionNames<ScriptedOptions> = { clock: true, exhausted: true, honorsAbort: true };
 
 /**
  * What one call of a {@link scripted} dependency does. Build steps with
@@ -13,7 +16,10 @@ import type { Outcome } from '../core/policy.js';
 export type ScriptStep<T> =
   | { readonly kind: 'success'; readonly value: T; readonly latency?: number }
   | { readonly kind: 'failure'; readonly error: unknown; readonly latency?: number }
-  | { readonly kind: 'hang' };
+  | HangStep;
+
+/** A step that never settles on its own; made by {@link hang}, for `scripted` and `scriptedFetch` alike. */
+export type HangStep = { readonly kind: 'hang' };
 
 /** A whole script: steps in call order, or a function of the call's index (0 for the first call). */
 export type Schedule<T> = readonly ScriptStep<T>[] | ((index: number) => ScriptStep<T>);
@@ -124,7 +130,7 @@ export function fail(error: unknown, latency?: number): ScriptStep<never> {
  * scripted([hang(), succeed('ok')], { clock }); // first call stuck, the rest fine
  * ```
  */
-export function hang(): ScriptStep<never> {
+export function hang(): HangStep {
   return { kind: HANG };
 }
 
@@ -185,6 +191,7 @@ export function scripted<T>(schedule: Schedule<T>, options: ScriptedOptions): Sc
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`scripted: options must be an object with a clock, got ${String(options)}`);
   }
+  knownKeys('scripted', options, SCRIPTED_OPTIONS);
   const clock = options.clock;
   if (
     typeof clock !== 'object' ||

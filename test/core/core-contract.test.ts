@@ -132,27 +132,34 @@ describe('ChildScope', () => {
 });
 
 describe('reportListenerError', () => {
-  it('reports through process.emitWarning with a type and code', () => {
+  it('reports through process.emitWarning a BreakwaterListenerError naming the policy and the event, the error as cause', () => {
     const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     const error = new Error('listener broke');
-    reportListenerError(error);
-    expect(spy).toHaveBeenCalledWith(error, { type: 'BreakwaterListenerError', code: 'BREAKWATER_LISTENER_ERROR' });
-    reportListenerError('text');
-    const warning = spy.mock.calls[1]?.[0];
-    expect(String(warning)).toBe('Error: breakwater: event listener threw text');
+    reportListenerError(error, 'orders', 'stateChange');
+    const warning = spy.mock.calls[0]?.[0] as Error & { code?: string };
+    expect(spy.mock.calls[0]).toHaveLength(1);
+    expect(warning).toBeInstanceOf(Error);
+    expect(warning.name).toBe('BreakwaterListenerError');
+    expect(warning.code).toBe('BREAKWATER_LISTENER_ERROR');
+    expect(warning.message).toBe('breakwater: a listener of "stateChange" on policy "orders" threw: listener broke');
+    expect(warning.cause).toBe(error);
+    reportListenerError('text', 'p', 'e');
+    expect((spy.mock.calls[1]?.[0] as Error).message).toBe('breakwater: a listener of "e" on policy "p" threw: text');
   });
 
   it('falls back to console.error where there is no emitWarning, and never throws', () => {
     vi.stubGlobal('process', {});
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
     const error = new Error('x');
-    reportListenerError(error);
-    expect(spy).toHaveBeenCalledWith('breakwater: an event listener threw', error);
+    reportListenerError(error, 'p', 'e');
+    const warning = spy.mock.calls[0]?.[0] as Error;
+    expect(warning.name).toBe('BreakwaterListenerError');
+    expect(warning.cause).toBe(error);
     vi.unstubAllGlobals();
     vi.spyOn(process, 'emitWarning').mockImplementation(() => {
       throw new Error('reporting failed');
     });
-    expect(() => reportListenerError(error)).not.toThrow();
+    expect(() => reportListenerError(error, 'p', 'e')).not.toThrow();
   });
 
   it('does not let a throwing listener change the call, and off() removes it', async () => {

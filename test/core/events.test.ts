@@ -21,7 +21,9 @@ describe('events: listener isolation', () => {
     expect(await outcome).toBe('TimeoutError');
     expect(seen).toEqual(['first', 'second']);
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn.mock.calls[0]?.[0]).toBe(boom);
+    const warning = warn.mock.calls[0]?.[0] as Error;
+    expect(warning.name).toBe('BreakwaterListenerError');
+    expect(warning.cause).toBe(boom);
   });
 
   it('falls back to console.error where process.emitWarning does not exist', async () => {

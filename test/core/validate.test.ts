@@ -102,12 +102,12 @@ describe('other validators', () => {
   });
 
   it('optionsObject', () => {
-    expect(optionsObject('p', undefined)).toEqual({});
+    expect(optionsObject('p', undefined, {})).toEqual({});
     const o = { a: 1 };
-    expect(optionsObject('p', o)).toBe(o);
-    throwsExactly(() => optionsObject('p', null), TypeError, 'p: options must be an object, got null');
-    throwsExactly(() => optionsObject('p', []), TypeError, 'p: options must be an object, got an array');
-    throwsExactly(() => optionsObject('p', 'x'), TypeError, 'p: options must be an object, got "x"');
+    expect(optionsObject('p', o, { a: true } as never)).toBe(o);
+    throwsExactly(() => optionsObject('p', null, {}), TypeError, 'p: options must be an object, got null');
+    throwsExactly(() => optionsObject('p', [], {}), TypeError, 'p: options must be an object, got an array');
+    throwsExactly(() => optionsObject('p', 'x', {}), TypeError, 'p: options must be an object, got "x"');
   });
 
   it('isClock needs now, setTimeout and clearTimeout', () => {

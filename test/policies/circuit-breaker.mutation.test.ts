@@ -315,7 +315,7 @@ describe('circuitBreaker mutation: options', () => {
     await b.execute(() => Promise.reject(boom)).catch(swallow);
     const warned = warn.mock.calls[0]?.[0];
     expect(String(warned instanceof Error ? warned.message : warned)).toContain(
-      'circuitBreaker: openFor(1) must return a finite number >= 0, got -1; using 10000',
+      'openFor(1) of policy "circuitBreaker" must return a finite number >= 0, got -1 (using 10000)',
     );
   });
 });

@@ -497,7 +497,7 @@ describe('circuitBreaker: what counts', () => {
     expect(outcomes[0]).toEqual({ ok: false, error: boom });
   });
 
-  it('a failOn that throws falls back to the default and is reported', async () => {
+  it('a failOn that throws is reported and treated as false (the dependency answered)', async () => {
     const { breaker } = setup({
       window: consecutive(1),
       failOn: () => {
@@ -507,7 +507,7 @@ describe('circuitBreaker: what counts', () => {
     await breaker.execute(ok);
     expect(breaker.state).toBe('closed');
     await breaker.execute(fail).catch(swallow);
-    expect(breaker.state).toBe('open');
+    expect(breaker.state).toBe('closed');
     expect(warn).toHaveBeenCalledTimes(2);
   });
 
@@ -751,8 +751,8 @@ describe('circuitBreaker: options', () => {
     ['openFor', { openFor: '10s' as never }, TypeError, 'circuitBreaker: openFor must be a finite number >= 0, got "10s"'],
     ['halfOpen', { halfOpen: 2 as never }, TypeError, 'circuitBreaker: halfOpen must be an object { probes, maxWait }, got 2'],
     ['halfOpen.probes', { halfOpen: { probes: 0 } }, RangeError, 'circuitBreaker: halfOpen.probes must be an integer >= 1, got 0'],
-    ['halfOpen.maxWait', { halfOpen: { maxWait: 0 } }, RangeError, 'circuitBreaker: halfOpen.maxWait must be a positive finite number, got 0'],
-    ['halfOpen.maxWait', { halfOpen: { maxWait: -5 } }, RangeError, 'circuitBreaker: halfOpen.maxWait must be a positive finite number, got -5'],
+    ['halfOpen.maxWait', { halfOpen: { maxWait: 0 } }, RangeError, 'circuitBreaker: halfOpen.maxWait must be a positive number, or Infinity, got 0'],
+    ['halfOpen.maxWait', { halfOpen: { maxWait: -5 } }, RangeError, 'circuitBreaker: halfOpen.maxWait must be a positive number, or Infinity, got -5'],
     ['failOn', { failOn: true as never }, TypeError, 'circuitBreaker: failOn must be a function, got true'],
     ['name', { name: '' }, TypeError, 'circuitBreaker: name must be a non-empty string, got ""'],
     ['clock', { clock: {} as never }, TypeError, 'circuitBreaker: clock must be an object with now, setTimeout and clearTimeout, got an object'],

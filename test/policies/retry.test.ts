@@ -1,7 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import {
-  BrokenCircuitError,
   BulkheadRejectedError,
   type Clock,
   type Context,
@@ -361,10 +360,16 @@ describe('retry: values', () => {
     expect(events).not.toHaveBeenCalled();
   });
 
-  it('a throwing retryOn rejects the call with what it threw', async () => {
-    const bug = new Error('bug in retryOn');
-    const policy = retry({ clock: new VirtualClock(), retryOn: () => { throw bug; } });
-    await expect(policy.execute(() => 1)).rejects.toBe(bug);
+  it('a throwing retryOn is reported and treated as false: the outcome stands', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const bug = new Error('bug in retryOn');
+      const policy = retry({ clock: new VirtualClock(), retryOn: () => { throw bug; } });
+      await expect(policy.execute(() => 1)).resolves.toBe(1);
+      expect((warn.mock.calls[0]?.[0] as Error).cause).toBe(bug);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('a throwing onDiscard is reported as a warning and does not change the call', async () => {
@@ -397,7 +402,7 @@ describe('retry: delays', () => {
   it('an error retryAfter larger than the backoff wins, and the next attempt waits for it', async () => {
     const clock = new VirtualClock();
     const policy = retry({ clock, backoff: constant(100), maxAttempts: 2 });
-    const { fn, calls } = scripted([new BrokenCircuitError(5_000), 'ok']);
+    const { fn, calls } = scripted([new RateLimitedError(5_000), 'ok']);
     const delays: number[] = [];
     policy.on('retry', (e) => delays.push(e.delay));
     const result = policy.execute(fn);

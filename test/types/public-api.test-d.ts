@@ -40,7 +40,9 @@ import {
   type Arbitrary,
   type Observation,
   observe,
+  respond,
   scripted,
+  scriptedFetch,
   type ScriptedCall,
   type ScriptedFunction,
   type ScriptStep,
@@ -144,6 +146,7 @@ describe('event payload types', () => {
     });
     b.on('failure', (e) => expectTypeOf(e.error).toEqualTypeOf<unknown>());
     b.on('rejected', (e) => expectTypeOf(e.state).toEqualTypeOf<'open' | 'halfOpen' | 'isolated'>());
+    expectTypeOf(b.isolate()[Symbol.dispose]).toEqualTypeOf<() => void>();
     bulkhead({ maxConcurrent: 1 }).on('rejected', (e) => expectTypeOf(e.reason).toEqualTypeOf<BulkheadRejectReason>());
     rateLimit({ limit: 1, perMs: 1 }).on('rejected', (e) => expectTypeOf(e.retryAfter).toEqualTypeOf<number>());
     hedge({ delay: 1 }).on('hedge', (e) => expectTypeOf(e.attempt).toEqualTypeOf<number>());
@@ -202,5 +205,12 @@ describe('breakwater/testing types', () => {
     expectTypeOf(arb.faultSchedule({ value: fc.integer() })).toEqualTypeOf<Arbitrary<ScriptStep<number>[]>>();
     expectTypeOf(arb.outcome()).toEqualTypeOf<Arbitrary<Outcome>>();
     expectTypeOf(arb.retryOptions()).toExtend<fc.Arbitrary<RetryOptions>>();
+  });
+});
+
+describe('scriptedFetch', () => {
+  it('is shaped like fetch', () => {
+    const fake = scriptedFetch([respond(200)], { clock: new VirtualClock() });
+    expectTypeOf(fake).toMatchTypeOf<(input: string | URL | Request, init?: RequestInit) => Promise<Response>>();
   });
 });

@@ -3,7 +3,7 @@ import type { CallContext } from '../../core/context.js';
 import { BulkheadRejectedError } from '../../core/errors.js';
 import { invoke, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
 import { promiseFor } from '../../core/settle-target.js';
-import { integerAtLeast, optionsObject, positiveFinite } from '../../core/validate.js';
+import { type OptionNames, integerAtLeast, optionsObject, positiveFinite } from '../../core/validate.js';
 import { BULKHEAD_KIND, DEFAULT_MAX_QUEUE, MAX_QUEUE_TIMEOUT_MS } from './constants.js';
 import type { BulkheadEvents } from './events.js';
 import type { BulkheadOptions } from './options.js';
@@ -230,6 +230,10 @@ export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements Waiter
   }
 }
 
+
+/** Every option name of BulkheadOptions; any other key is a TypeError. */
+const BULKHEAD_OPTIONS: OptionNames<BulkheadOptions> = { maxConcurrent: true, maxQueue: true, queueTimeout: true, name: true, clock: true };
+
 /**
  * Caps how many calls run at once (`maxConcurrent`) and how many wait in FIFO
  * order (`maxQueue`, default 0). Beyond that a call is rejected at once with
@@ -249,7 +253,7 @@ export class BulkheadPolicy extends PolicyBase<BulkheadEvents> implements Waiter
  * ```
  */
 export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
-  return new BulkheadPolicy(optionsObject<BulkheadOptions>(BULKHEAD_KIND, options));
+  return new BulkheadPolicy(optionsObject<BulkheadOptions>(BULKHEAD_KIND, options, BULKHEAD_OPTIONS));
 }
 
 export type { BulkheadEvents } from './events.js';

@@ -1,6 +1,6 @@
 import type { CallContext } from '../../core/context.js';
 import { invoke, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
-import { numberInRange, optionsObject } from '../../core/validate.js';
+import { type OptionNames, numberInRange, optionsObject } from '../../core/validate.js';
 import { INJECT_FAULT_KIND } from './constants.js';
 import type { InjectFaultEvents } from './events.js';
 import type { FaultFactory, InjectFaultOptions } from './options.js';
@@ -41,6 +41,10 @@ export class InjectFaultPolicy extends PolicyBase<InjectFaultEvents> {
   }
 }
 
+
+/** Every option name of InjectFaultOptions; any other key is a TypeError. */
+const INJECT_FAULT_OPTIONS: OptionNames<InjectFaultOptions> = { rate: true, error: true, random: true, name: true, clock: true };
+
 /**
  * Chaos for tests and staging: a share `rate` of calls rejects with `error`
  * instead of running.
@@ -58,5 +62,5 @@ export class InjectFaultPolicy extends PolicyBase<InjectFaultEvents> {
  * ```
  */
 export function injectFault(options: InjectFaultOptions): InjectFaultPolicy {
-  return new InjectFaultPolicy(optionsObject<InjectFaultOptions>(INJECT_FAULT_KIND, options));
+  return new InjectFaultPolicy(optionsObject<InjectFaultOptions>(INJECT_FAULT_KIND, options, INJECT_FAULT_OPTIONS));
 }

@@ -2,7 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import type { AbortSubscriber, CallContext } from '../../core/context.js';
 import { invoke, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
 import { timerDelay } from '../../core/timer-delay.js';
-import { numberInRange, optionsObject } from '../../core/validate.js';
+import { type OptionNames, numberInRange, optionsObject } from '../../core/validate.js';
 import { INJECT_LATENCY_KIND } from './constants.js';
 import type { InjectLatencyEvents } from './events.js';
 import type { InjectLatencyOptions } from './options.js';
@@ -77,6 +77,10 @@ class LatencyWait<T> implements AbortSubscriber {
   }
 }
 
+
+/** Every option name of InjectLatencyOptions; any other key is a TypeError. */
+const INJECT_LATENCY_OPTIONS: OptionNames<InjectLatencyOptions> = { rate: true, ms: true, random: true, name: true, clock: true };
+
 /**
  * Chaos for tests and staging (the Latency Monkey in a policy): a share
  * `rate` of calls waits `ms` before it runs.
@@ -93,5 +97,5 @@ class LatencyWait<T> implements AbortSubscriber {
  * ```
  */
 export function injectLatency(options: InjectLatencyOptions): InjectLatencyPolicy {
-  return new InjectLatencyPolicy(optionsObject<InjectLatencyOptions>(INJECT_LATENCY_KIND, options));
+  return new InjectLatencyPolicy(optionsObject<InjectLatencyOptions>(INJECT_LATENCY_KIND, options, INJECT_LATENCY_OPTIONS));
 }

@@ -1,14 +1,16 @@
 /** Options validated and normalised once, at construction. */
-import { reportListenerError } from '../../core/events.js';
+import { BreakwaterListenerError, emitBreakwaterWarning, reportCallbackError } from '../../core/events.js';
 import type { Outcome } from '../../core/policy.js';
 import {
   describe,
   integerAtLeast,
   isFunction,
+  knownKeys,
   nonNegativeFinite,
   numberInRange,
   oneOf,
   positiveFinite,
+  positiveOrInfinity,
 } from '../../core/validate.js';
 import {
   CIRCUIT_BREAKER_KIND,
@@ -19,6 +21,7 @@ import {
   DEFAULT_PROBES,
   DEFAULT_WINDOW_BUCKETS,
   DEFAULT_WINDOW_MS,
+  MAX_COUNT_WINDOW_SIZE,
   MAX_WINDOW_BUCKETS,
   WINDOW_KINDS,
 } from './constants.js';
@@ -39,6 +42,14 @@ export interface BreakerConfig {
   readonly snapshot: BreakerSnapshot | undefined;
 }
 
+const WINDOW_OPTIONS = {
+  consecutive: { kind: true, failures: true },
+  count: { kind: true, size: true },
+  time: { kind: true, ms: true, buckets: true },
+} as const;
+const SLOW_CALL_OPTIONS = { ms: true, rate: true } as const;
+const HALF_OPEN_OPTIONS = { probes: true, maxWait: true } as const;
+
 function plainObject(option: string, value: unknown, shape: string): Partial<Record<string, unknown>> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(`${K}: ${option} must be ${shape}, got ${describe(value)}`);
@@ -47,20 +58,19 @@ function plainObject(option: string, value: unknown, shape: string): Partial<Rec
 }
 
 /** Settles the machine's `openFor` rule: a user function that misbehaves falls back to the default. */
-function openForRule(openFor: number | ((opens: number) => number)): (opens: number) => number {
+function openForRule(openFor: number | ((opens: number) => number), name: string): (opens: number) => number {
   if (typeof openFor === 'number') return () => openFor;
   return (opens) => {
     let ms: unknown;
     try {
       ms = openFor(opens);
     } catch (error) {
-      reportListenerError(error);
+      reportCallbackError(error, name, 'openFor', `using ${DEFAULT_OPEN_FOR}`);
       return DEFAULT_OPEN_FOR;
     }
     if (typeof ms === 'number' && ms >= 0 && Number.isFinite(ms)) return ms;
-    reportListenerError(
-      new RangeError(`${K}: openFor(${opens}) must return a finite number >= 0, got ${describe(ms)}; using ${DEFAULT_OPEN_FOR}`),
-    );
+    const message = `openFor(${opens}) of policy "${name}" must return a finite number >= 0, got ${describe(ms)} (using ${DEFAULT_OPEN_FOR})`;
+    emitBreakwaterWarning(new BreakwaterListenerError(`breakwater: ${message}`, new RangeError(`${K}: ${message}`)));
     return DEFAULT_OPEN_FOR;
   };
 }
@@ -71,6 +81,7 @@ function buildWindow(value: unknown, options: CircuitBreakerOptions, slowCallRat
   }
   const w = plainObject('window', value, 'an object with a kind');
   const kind = oneOf(K, 'window.kind', w.kind, WINDOW_KINDS);
+  knownKeys(K, w, WINDOW_OPTIONS[kind], 'window');
   if (kind === 'consecutive') {
     if (options.slowCall !== undefined) {
       throw new TypeError(`${K}: slowCall needs a "count" or "time" window, got window.kind "consecutive"`);
@@ -79,6 +90,9 @@ function buildWindow(value: unknown, options: CircuitBreakerOptions, slowCallRat
   }
   if (kind === 'count') {
     const size = integerAtLeast(K, 'window.size', w.size, 1);
+    if (size > MAX_COUNT_WINDOW_SIZE) {
+      throw new RangeError(`${K}: window.size must be at most ${MAX_COUNT_WINDOW_SIZE} (one byte per call), got ${size}`);
+    }
     return new CountHealth(size, rateRule(options, slowCallRate, size));
   }
   const ms = positiveFinite(K, 'window.ms', w.ms);
@@ -108,11 +122,12 @@ function rateRule(options: CircuitBreakerOptions, slowCallRate: number, windowSi
 }
 
 /** Validates every option (each error names the option and the value) and fills in the defaults. */
-export function resolveOptions(options: CircuitBreakerOptions): BreakerConfig {
+export function resolveOptions(options: CircuitBreakerOptions, name: string): BreakerConfig {
   let slowMs = Infinity;
   let slowCallRate = Infinity;
   if (options.slowCall !== undefined) {
     const slow = plainObject('slowCall', options.slowCall, 'an object { ms, rate }');
+    knownKeys(K, slow, SLOW_CALL_OPTIONS, 'slowCall');
     slowMs = nonNegativeFinite(K, 'slowCall.ms', slow.ms);
     slowCallRate = numberInRange(K, 'slowCall.rate', slow.rate, 0, 1, true);
   }
@@ -128,14 +143,15 @@ export function resolveOptions(options: CircuitBreakerOptions): BreakerConfig {
   let maxWait = DEFAULT_MAX_WAIT;
   if (options.halfOpen !== undefined) {
     const half = plainObject('halfOpen', options.halfOpen, 'an object { probes, maxWait }');
+    knownKeys(K, half, HALF_OPEN_OPTIONS, 'halfOpen');
     if (half.probes !== undefined) probes = integerAtLeast(K, 'halfOpen.probes', half.probes, 1);
     if (half.maxWait !== undefined) {
-      maxWait = half.maxWait === Infinity ? Infinity : positiveFinite(K, 'halfOpen.maxWait', half.maxWait);
+      maxWait = positiveOrInfinity(K, 'halfOpen.maxWait', half.maxWait);
     }
   }
   return {
     health,
-    rules: { probes, maxWait, openFor: openForRule(openFor) },
+    rules: { probes, maxWait, openFor: openForRule(openFor, name) },
     slowMs,
     failOn: options.failOn === undefined ? undefined : isFunction<(outcome: Outcome) => boolean>(K, 'failOn', options.failOn),
     snapshot: options.initialState === undefined ? undefined : validateSnapshot(options.initialState),

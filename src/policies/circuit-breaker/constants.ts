@@ -8,6 +8,8 @@ export const DEFAULT_WINDOW_MS = 10_000;
 export const DEFAULT_WINDOW_BUCKETS = 10;
 /** The most buckets a time window may have (memory is O(buckets)). */
 export const MAX_WINDOW_BUCKETS = 10_000;
+/** The largest count window: one byte per call, so at most about 1 MB per breaker. */
+export const MAX_COUNT_WINDOW_SIZE = 1_000_000;
 /** The default failure rate at which the breaker opens. */
 export const DEFAULT_FAILURE_RATE = 0.5;
 /** The default number of calls a rate window needs before it decides. */

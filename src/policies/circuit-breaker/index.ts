@@ -1,8 +1,8 @@
 import type { AbortSubscriber, CallContext } from '../../core/context.js';
 import { provesNotExecuted } from '../../core/errors.js';
-import { reportListenerError } from '../../core/events.js';
+import { reportCallbackError } from '../../core/events.js';
 import { invoke, type Outcome, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
-import { optionsObject } from '../../core/validate.js';
+import { type OptionNames, optionsObject } from '../../core/validate.js';
 import { resolveOptions } from './config.js';
 import { CIRCUIT_BREAKER_KIND, SNAPSHOT_VERSION } from './constants.js';
 import type { CircuitBreakerEvents, CircuitBreakerStats, CircuitState } from './events.js';
@@ -38,11 +38,20 @@ type Verdict = typeof SUCCESS | typeof FAILURE | typeof NEITHER;
 /** Not a probe. */
 const NO_PROBE = -1;
 
-/** Holds a breaker isolated until released; `release()` is idempotent. */
+/**
+ * Holds a breaker isolated until released; `release()` is idempotent. The
+ * handle is disposable: `using hold = breaker.isolate()` releases it at the
+ * end of the block.
+ */
 export interface IsolationHandle {
   /** Lets go of this hold; the breaker closes when the last one is released. Calling it again does nothing. */
   release(): void;
+  /** The same as `release()`, for `using`. */
+  [Symbol.dispose](): void;
 }
+
+/** `Symbol.dispose` where the runtime has it, else the key that `using` polyfills agree on. */
+const DISPOSE: typeof Symbol.dispose = ((Symbol as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose')) as typeof Symbol.dispose;
 
 class Isolation implements IsolationHandle {
   private released = false;
@@ -58,6 +67,10 @@ class Isolation implements IsolationHandle {
     if (this.released) return;
     this.released = true;
     this.breaker.releaseIsolation(this.epoch);
+  }
+
+  [DISPOSE](): void {
+    this.release();
   }
 }
 
@@ -79,7 +92,7 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
 
   constructor(options: CircuitBreakerOptions) {
     super(K, options);
-    const config = resolveOptions(options);
+    const config = resolveOptions(options, this.name);
     this.health = config.health;
     this.rules = config.rules;
     this.slowMs = config.slowMs;
@@ -249,7 +262,7 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
   }
 
   private announce(changes: readonly StateChange[], ctx: CallContext | undefined): void {
-    for (const change of changes) this.emitEvent('stateChange', ctx, change);
+    for (const change of changes) this.emitEvent('stateChange', ctx, change, change.at);
   }
 
   /** @internal A probe's caller aborted: its place is free at once. */
@@ -271,8 +284,9 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
     try {
       return failOn(ok ? { ok: true, value: result } : { ok: false, error: result }) ? FAILURE : SUCCESS;
     } catch (error) {
-      reportListenerError(error);
-      return ok ? SUCCESS : FAILURE;
+      // A throwing failOn counts as false: the dependency answered.
+      reportCallbackError(error, this.name, 'failOn', 'treated as false');
+      return SUCCESS;
     }
   }
 
@@ -360,6 +374,10 @@ class ProbeCall<T> implements AbortSubscriber {
   }
 }
 
+
+/** Every option name of CircuitBreakerOptions; any other key is a TypeError. */
+const CIRCUIT_BREAKER_OPTIONS: OptionNames<CircuitBreakerOptions> = { window: true, failureRate: true, minimumCalls: true, slowCall: true, openFor: true, halfOpen: true, failOn: true, initialState: true, name: true, clock: true };
+
 /**
  * Stops calling a failing dependency for a while, then lets a few trial calls
  * decide whether it recovered.
@@ -378,7 +396,7 @@ class ProbeCall<T> implements AbortSubscriber {
  * ```
  */
 export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreakerPolicy {
-  return new CircuitBreakerPolicy(optionsObject<CircuitBreakerOptions>(K, options));
+  return new CircuitBreakerPolicy(optionsObject<CircuitBreakerOptions>(K, options, CIRCUIT_BREAKER_OPTIONS));
 }
 
 export type {

@@ -49,6 +49,8 @@ export interface StateChange {
   readonly from: CircuitState;
   readonly to: CircuitState;
   readonly reason: StateChangeReason;
+  /** When the change took effect, for a change that time alone made (noticed later); else absent (now). */
+  readonly at?: number;
 }
 
 /** The result of a transition: the next machine and the changes on the way (often none). */
@@ -80,8 +82,8 @@ function unchanged(machine: Machine): Step {
 
 type Fields = Omit<Machine, 'generation' | 'nextProbeId' | 'isolationEpoch' | 'windowSince'>;
 
-function moved(from: Machine, next: Fields, reason: StateChangeReason, changes: StateChange[]): Machine {
-  changes.push({ from: from.state, to: next.state, reason });
+function moved(from: Machine, next: Fields, reason: StateChangeReason, changes: StateChange[], at?: number): Machine {
+  changes.push(at === undefined ? { from: from.state, to: next.state, reason } : { from: from.state, to: next.state, reason, at });
   const generation = from.generation + 1;
   return {
     ...next,
@@ -93,13 +95,14 @@ function moved(from: Machine, next: Fields, reason: StateChangeReason, changes: 
   };
 }
 
-function opened(from: Machine, at: number, reason: StateChangeReason, rules: MachineRules, changes: StateChange[]): Machine {
+function opened(from: Machine, at: number, reason: StateChangeReason, rules: MachineRules, changes: StateChange[], lazily = false): Machine {
   const opens = from.opens + 1;
   return moved(
     from,
     { state: 'open', opens, openUntil: at + rules.openFor(opens), probes: NO_PROBES, probeSuccesses: 0, isolations: 0 },
     reason,
     changes,
+    lazily ? at : undefined,
   );
 }
 
@@ -124,12 +127,13 @@ export function elapse(machine: Machine, now: number, rules: MachineRules): Step
   for (;;) {
     if (m.state === 'open' && now >= m.openUntil) {
       changes ??= [];
-      m = moved(m, { state: 'halfOpen', opens: m.opens, openUntil: 0, probes: NO_PROBES, probeSuccesses: 0, isolations: 0 }, 'openElapsed', changes);
+      const at = m.openUntil;
+      m = moved(m, { state: 'halfOpen', opens: m.opens, openUntil: 0, probes: NO_PROBES, probeSuccesses: 0, isolations: 0 }, 'openElapsed', changes, at);
     } else if (m.state === 'halfOpen' && m.probes.length > 0) {
       const expiry = oldestProbeStart(m.probes) + rules.maxWait;
       if (!(now >= expiry)) break;
       changes ??= [];
-      m = opened(m, expiry, 'probeFailed', rules, changes);
+      m = opened(m, expiry, 'probeFailed', rules, changes, true);
     } else {
       break;
     }

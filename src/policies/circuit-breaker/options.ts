@@ -8,7 +8,7 @@ export interface ConsecutiveWindow {
   readonly failures: number;
 }
 
-/** The last `size` calls. */
+/** The last `size` calls (an integer in [1, 1000000]: one byte each). */
 export interface CountWindow {
   readonly kind: 'count';
   /** How many of the latest calls the window holds: an integer >= 1. */

@@ -1,6 +1,6 @@
 import type { CallContext, Context, ExecuteOptions } from '../../core/context.js';
 import { invoke, type Outcome, PolicyBase, type PolicyFunction, type RESOLVES_WITH, RUN } from '../../core/policy.js';
-import { isFunction, optionsObject } from '../../core/validate.js';
+import { type OptionNames, isFunction, optionsObject } from '../../core/validate.js';
 import { DEFAULT_FALLBACK_ON, FALLBACK_KIND } from './constants.js';
 import type { FallbackEvents } from './events.js';
 import type { FallbackOptions, FallbackValue } from './options.js';
@@ -76,6 +76,9 @@ export class FallbackPolicy<F = unknown> extends PolicyBase<FallbackEvents> {
   }
 }
 
+/** Every option name of FallbackOptions; any other key is a TypeError. */
+const FALLBACK_OPTIONS: OptionNames<FallbackOptions> = { on: true, name: true, clock: true };
+
 /**
  * Replaces a failure with a value: when `fn` fails, `execute` resolves with
  * `valueOrFn`, or with `await valueOrFn(outcome, ctx)` when it is a function.
@@ -95,10 +98,15 @@ export class FallbackPolicy<F = unknown> extends PolicyBase<FallbackEvents> {
  * ```
  */
 export function fallback<F>(valueOrFn: (outcome: Outcome, ctx: Context) => F | PromiseLike<F>, options?: FallbackOptions): FallbackPolicy<Awaited<F>>;
+
 /** A fixed fallback value. */
 export function fallback<F>(valueOrFn: F, options?: FallbackOptions): FallbackPolicy<F>;
 export function fallback<F>(valueOrFn: FallbackValue<F>, options?: FallbackOptions): FallbackPolicy<F> {
-  return new FallbackPolicy(valueOrFn, optionsObject<FallbackOptions>(FALLBACK_KIND, options));
+  // A missing value would silently resolve failures with undefined.
+  if (arguments.length === 0) {
+    throw new TypeError(`${FALLBACK_KIND}: valueOrFn is required (the value to resolve with, or a function (outcome, ctx) => value), got nothing`);
+  }
+  return new FallbackPolicy(valueOrFn, optionsObject<FallbackOptions>(FALLBACK_KIND, options, FALLBACK_OPTIONS));
 }
 
 export type { FallbackEvents } from './events.js';

@@ -3,7 +3,7 @@ import { callIsolated } from '../../core/events.js';
 import { invoke, type Outcome, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
 import { isRetryBudget, type RetryBudget } from '../../core/retry-budget.js';
 import { timerDelay } from '../../core/timer-delay.js';
-import { integerAtLeast, isFunction, optionsObject } from '../../core/validate.js';
+import { type OptionNames, integerAtLeast, isFunction, optionsObject } from '../../core/validate.js';
 import { DEFAULT_MAX_HEDGED, HEDGE_KIND } from './constants.js';
 import type { HedgeEvents } from './events.js';
 import { HedgeCall } from './hedge-call.js';
@@ -72,9 +72,13 @@ export class HedgePolicy extends PolicyBase<HedgeEvents> {
 
   /** Hands a losing attempt's value to `onDiscard`; its throw is reported, never raised. @internal */
   discard(value: unknown): void {
-    callIsolated(this.onDiscard, value);
+    callIsolated(this.onDiscard, value, this.name, 'onDiscard');
   }
 }
+
+
+/** Every option name of HedgeOptions; any other key is a TypeError. */
+const HEDGE_OPTIONS: OptionNames<HedgeOptions> = { delay: true, maxHedged: true, budget: true, onDiscard: true, name: true, clock: true };
 
 /**
  * Cuts tail latency: if an idempotent call has not settled after `delay`,
@@ -96,7 +100,7 @@ export class HedgePolicy extends PolicyBase<HedgeEvents> {
  * ```
  */
 export function hedge(options: HedgeOptions): HedgePolicy {
-  return new HedgePolicy(optionsObject<HedgeOptions>(HEDGE_KIND, options));
+  return new HedgePolicy(optionsObject<HedgeOptions>(HEDGE_KIND, options, HEDGE_OPTIONS));
 }
 
 export type { HedgeEvents } from './events.js';

@@ -1,6 +1,6 @@
 import { CallContext, CallInfo } from '../../core/context.js';
 import { PolicyBase, type Policy, type PolicyFunction, RUN, runWithin } from '../../core/policy.js';
-import { integerAtLeast, isFunction, optionsObject, positiveFinite } from '../../core/validate.js';
+import { type OptionNames, integerAtLeast, isFunction, optionsObject, positiveFinite } from '../../core/validate.js';
 import { DEFAULT_KEY, DEFAULT_MAX_KEYS, KEYED_KIND } from './constants.js';
 import type { EvictionReason, KeyedEvents } from './events.js';
 import type { KeyedOptions } from './options.js';
@@ -201,6 +201,10 @@ function eventContext(key: string, ctx: CallContext | undefined): CallContext {
   return new CallContext(call, call, 1, false, undefined);
 }
 
+
+/** Every option name of KeyedOptions; any other key is a TypeError. */
+const KEYED_OPTIONS: OptionNames<KeyedOptions> = { maxKeys: true, idleMs: true, name: true, clock: true };
+
 /**
  * Runs each call through a policy of its own key (`execute(fn, { key })`; no
  * key means `'default'`), made by `factory` on first use. At most `maxKeys`
@@ -220,7 +224,7 @@ function eventContext(key: string, ctx: CallContext | undefined): CallContext {
  * ```
  */
 export function keyed<P extends Policy>(factory: (key: string) => P, options?: KeyedOptions): KeyedPolicy<P> {
-  return new KeyedPolicy(factory, optionsObject<KeyedOptions>(KEYED_KIND, options));
+  return new KeyedPolicy(factory, optionsObject<KeyedOptions>(KEYED_KIND, options, KEYED_OPTIONS));
 }
 
 export type { EvictionReason, KeyedEvents } from './events.js';

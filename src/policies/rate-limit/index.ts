@@ -1,7 +1,7 @@
 import type { CallContext } from '../../core/context.js';
 import { RateLimitedError } from '../../core/errors.js';
 import { invoke, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
-import { integerAtLeast, optionsObject, positiveFinite } from '../../core/validate.js';
+import { type OptionNames, integerAtLeast, optionsObject, positiveFinite } from '../../core/validate.js';
 import { RATE_LIMIT_KIND } from './constants.js';
 import type { RateLimitEvents } from './events.js';
 import type { RateLimitOptions } from './options.js';
@@ -44,6 +44,10 @@ export class RateLimitPolicy extends PolicyBase<RateLimitEvents> {
   }
 }
 
+
+/** Every option name of RateLimitOptions; any other key is a TypeError. */
+const RATE_LIMIT_OPTIONS: OptionNames<RateLimitOptions> = { limit: true, perMs: true, burst: true, name: true, clock: true };
+
 /**
  * Limits the rate of calls with a token bucket: `burst` tokens to start,
  * refilled at `limit` per `perMs`. A call without a token rejects at once
@@ -64,7 +68,7 @@ export class RateLimitPolicy extends PolicyBase<RateLimitEvents> {
  * ```
  */
 export function rateLimit(options: RateLimitOptions): RateLimitPolicy {
-  return new RateLimitPolicy(optionsObject<RateLimitOptions>(RATE_LIMIT_KIND, options));
+  return new RateLimitPolicy(optionsObject<RateLimitOptions>(RATE_LIMIT_KIND, options, RATE_LIMIT_OPTIONS));
 }
 
 export type { RateLimitEvents } from './events.js';

@@ -1,4 +1,4 @@
-import { describe, nonNegativeFinite, oneOf, optionsObject, positiveFinite } from '../../core/validate.js';
+import { type OptionNames, describe, nonNegativeFinite, oneOf, optionsObject, positiveFinite } from '../../core/validate.js';
 import {
   CONSTANT_KIND,
   DECORRELATED_GROWTH,
@@ -68,6 +68,10 @@ export function constant(ms: number): Backoff {
   return () => delay;
 }
 
+
+/** Every option name of ExponentialOptions; any other key is a TypeError. */
+const EXPONENTIAL_OPTIONS: OptionNames<ExponentialOptions> = { initial: true, factor: true, max: true, jitter: true };
+
 /**
  * Delays that grow by `factor` per attempt up to `max`, spread by `jitter`.
  * With `ceiling(n) = min(max, initial × factor^(n − 1))` for the attempt
@@ -90,7 +94,7 @@ export function constant(ms: number): Backoff {
  * ```
  */
 export function exponential(options?: ExponentialOptions): Backoff {
-  const o = optionsObject<ExponentialOptions>(EXPONENTIAL_KIND, options);
+  const o = optionsObject<ExponentialOptions>(EXPONENTIAL_KIND, options, EXPONENTIAL_OPTIONS);
   const initial = o.initial === undefined ? DEFAULT_EXPONENTIAL.initial : positiveFinite(EXPONENTIAL_KIND, 'initial', o.initial);
   const factor = o.factor === undefined ? DEFAULT_EXPONENTIAL.factor : growthFactor(o.factor);
   const max = o.max === undefined ? Math.max(DEFAULT_EXPONENTIAL.max, initial) : positiveFinite(EXPONENTIAL_KIND, 'max', o.max);

@@ -1,10 +1,10 @@
 import type { Clock } from '../../core/clock.js';
 import type { AbortSubscriber, CallContext } from '../../core/context.js';
-import { provesNotExecuted } from '../../core/errors.js';
-import { callIsolated } from '../../core/events.js';
+import { isBrokenCircuitError, isIsolatedCircuitError, provesNotExecuted } from '../../core/errors.js';
+import { callIsolated, emitBreakwaterWarning, reportCallbackError } from '../../core/events.js';
 import { invoke, type Outcome, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
 import { isRetryBudget, type RetryBudget } from '../../core/retry-budget.js';
-import { integerAtLeast, isBoolean, isFunction, optionsObject } from '../../core/validate.js';
+import { type OptionNames, integerAtLeast, isBoolean, isFunction, optionsObject } from '../../core/validate.js';
 import { type Backoff, exponential } from './backoff.js';
 import { DEFAULT_IDEMPOTENT, DEFAULT_MAX_ATTEMPTS, MAX_SLEEP_MS, RETRY_KIND } from './constants.js';
 import type { RetryBlockedReason, RetryEvents } from './events.js';
@@ -16,6 +16,20 @@ type Predicate = (value: unknown) => boolean;
 function outcomeOf(ok: boolean, result: unknown): Outcome {
   return ok ? { ok: true, value: result } : { ok: false, error: result };
 }
+
+/** An open or isolated breaker's refusal: by default not retried, so the caller fails fast. */
+function isOpenCircuit(error: unknown): boolean {
+  return isBrokenCircuitError(error) || isIsolatedCircuitError(error);
+}
+
+/**
+ * The warning a retry policy gives once when it did not retry a call because
+ * the call is not idempotent and nobody listens to `retryBlocked`.
+ */
+class BreakwaterRetryWarning extends Error {
+  readonly code = 'BREAKWATER_RETRY_NOT_IDEMPOTENT';
+}
+Object.defineProperty(BreakwaterRetryWarning.prototype, 'name', { value: 'BreakwaterRetryWarning', writable: true, configurable: true });
 
 
 /**
@@ -40,6 +54,8 @@ export class RetryPolicy extends PolicyBase<RetryEvents> {
   readonly onDiscard: ((value: unknown) => void) | undefined;
   /** @internal */
   readonly random: () => number;
+  /** Warn (once) about a call not retried because it is not idempotent. @internal */
+  private warnNotIdempotent: boolean;
 
   constructor(options: RetryOptions) {
     super(RETRY_KIND, options);
@@ -54,6 +70,8 @@ export class RetryPolicy extends PolicyBase<RetryEvents> {
     this.onDiscard =
       options.onDiscard === undefined ? undefined : isFunction<(value: unknown) => void>(RETRY_KIND, 'onDiscard', options.onDiscard);
     this.random = options.random === undefined ? Math.random : isFunction<() => number>(RETRY_KIND, 'random', options.random);
+    this.warnNotIdempotent =
+      options.warnNotIdempotent === undefined ? true : isBoolean(RETRY_KIND, 'warnNotIdempotent', options.warnNotIdempotent);
   }
 
   /** @internal */
@@ -107,12 +125,46 @@ export class RetryPolicy extends PolicyBase<RetryEvents> {
 
   /** @internal */
   reportBlocked(ctx: CallContext, reason: RetryBlockedReason, attempt: number): void {
+    if (reason === 'not-idempotent' && this.warnNotIdempotent && !this.listens('retryBlocked')) {
+      this.warnNotIdempotent = false;
+      emitBreakwaterWarning(
+        new BreakwaterRetryWarning(
+          `breakwater: retry policy "${this.name}" did not retry a failed call because the call is not idempotent. ` +
+            'If running it twice is safe, pass { idempotent: true } to execute (or idempotent: true to retry()) and send ' +
+            "ctx.idempotencyKey to the server; to keep it, listen to 'retryBlocked' or set warnNotIdempotent: false. " +
+            'This warning is given once per policy.',
+        ),
+      );
+    }
     this.emitEvent('retryBlocked', ctx, { reason, attempt });
+  }
+
+  /** `retryOn` for this outcome; a throwing one is reported and counts as false. @internal */
+  accepts(ok: boolean, result: unknown): boolean {
+    const retryOn = this.retryOn;
+    if (retryOn === undefined) return !ok && !isOpenCircuit(result);
+    try {
+      return Boolean(retryOn(outcomeOf(ok, result)));
+    } catch (error) {
+      reportCallbackError(error, this.name, 'retryOn', 'treated as false');
+      return false;
+    }
+  }
+
+  /** Whether `error` proves the attempt never started; a throwing `notExecuted` is reported and counts as false. @internal */
+  neverStarted(error: unknown): boolean {
+    if (provesNotExecuted(error)) return true;
+    try {
+      return Boolean(this.notExecuted(error));
+    } catch (thrown) {
+      reportCallbackError(thrown, this.name, 'notExecuted', 'treated as false');
+      return false;
+    }
   }
 
   /** Hands a value that a retry throws away to `onDiscard`; its throw never reaches the call. @internal */
   discard(value: unknown): void {
-    callIsolated(this.onDiscard, value);
+    callIsolated(this.onDiscard, value, this.name, 'onDiscard');
   }
 }
 
@@ -197,7 +249,7 @@ class RetryLoop<T> implements AbortSubscriber {
     try {
       delay = this.nextDelay(ok, result);
     } catch (error) {
-      // A throwing retryOn, notExecuted or backoff is a bug the caller must see.
+      // A throwing backoff is a bug the caller must see (retryOn and notExecuted are reported and count as false).
       this.reject(error);
       return;
     }
@@ -214,8 +266,7 @@ class RetryLoop<T> implements AbortSubscriber {
   /** The delay before the next attempt, or -1 when this outcome is the call's outcome. */
   private nextDelay(ok: boolean, result: unknown): number {
     const policy = this.policy;
-    const retryOn = policy.retryOn;
-    if (retryOn === undefined ? ok : !retryOn(outcomeOf(ok, result))) return -1;
+    if (!policy.accepts(ok, result)) return -1;
     const attempt = this.attempt;
     const ctx = this.current;
     if (attempt >= policy.maxAttempts) {
@@ -223,7 +274,7 @@ class RetryLoop<T> implements AbortSubscriber {
       return -1;
     }
     // The idempotency guard: a value proves the attempt ran; an error may prove it never started.
-    if (!this.idempotent && (ok || !(provesNotExecuted(result) || policy.notExecuted(result)))) {
+    if (!this.idempotent && (ok || !policy.neverStarted(result))) {
       policy.reportBlocked(ctx, 'not-idempotent', attempt);
       return -1;
     }
@@ -286,6 +337,10 @@ class RetryLoop<T> implements AbortSubscriber {
   }
 }
 
+
+/** Every option name of RetryOptions; any other key is a TypeError. */
+const RETRY_OPTIONS: OptionNames<RetryOptions> = { maxAttempts: true, backoff: true, retryOn: true, idempotent: true, notExecuted: true, budget: true, onDiscard: true, warnNotIdempotent: true, random: true, name: true, clock: true };
+
 /**
  * Runs a call again after a failure, when that is safe: the call is
  * idempotent (`execute(fn, { idempotent: true })` or the policy's
@@ -311,7 +366,7 @@ class RetryLoop<T> implements AbortSubscriber {
  * ```
  */
 export function retry(options?: RetryOptions): RetryPolicy {
-  return new RetryPolicy(optionsObject<RetryOptions>(RETRY_KIND, options));
+  return new RetryPolicy(optionsObject<RetryOptions>(RETRY_KIND, options, RETRY_OPTIONS));
 }
 
 export { constant, exponential, type Backoff, type BackoffInfo, type ExponentialOptions } from './backoff.js';

@@ -44,6 +44,13 @@ export interface RetryOptions extends CommonOptions {
    */
   onDiscard?: (value: unknown) => void;
   /**
+   * Whether to warn once (`BreakwaterRetryWarning`, through `process.emitWarning`
+   * where it exists) the first time a call is not retried because it is not
+   * idempotent while nobody listens to `retryBlocked`. Listening silences it too.
+   * @defaultValue `true`
+   */
+  warnNotIdempotent?: boolean;
+  /**
    * The source of numbers in [0, 1) handed to `backoff` for jitter.
    * @defaultValue `Math.random`
    */

@@ -3,7 +3,7 @@ import { armTimer, type Clock, disarmTimer } from '../../core/clock.js';
 import { TimeoutError } from '../../core/errors.js';
 import { invoke, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
 import { promiseFor, type SettleTarget } from '../../core/settle-target.js';
-import { oneOf, optionsObject, positiveFinite } from '../../core/validate.js';
+import { type OptionNames, oneOf, optionsObject, positiveFinite } from '../../core/validate.js';
 import { DEFAULT_TIMEOUT_STRATEGY, TIMEOUT_KIND, TIMEOUT_STRATEGIES, type TimeoutStrategy } from './constants.js';
 import type { TimeoutEvents } from './events.js';
 import type { TimeoutOptions } from './options.js';
@@ -139,6 +139,9 @@ function fireTimeout(call: TimeoutCall): void {
 
 function ignore(): void {}
 
+/** Every option name of TimeoutOptions; any other key is a TypeError. */
+const TIMEOUT_OPTIONS: OptionNames<TimeoutOptions> = { strategy: true, name: true, clock: true };
+
 /**
  * Bounds how long a call may take. At the deadline `ctx.signal` aborts with a
  * `TimeoutError`; `execute` rejects with it at once (`'aggressive'`, the
@@ -157,7 +160,7 @@ function ignore(): void {}
  * ```
  */
 export function timeout(ms: number, options?: TimeoutOptions): TimeoutPolicy {
-  return new TimeoutPolicy(ms, optionsObject<TimeoutOptions>(TIMEOUT_KIND, options));
+  return new TimeoutPolicy(ms, optionsObject<TimeoutOptions>(TIMEOUT_KIND, options, TIMEOUT_OPTIONS));
 }
 
 export type { TimeoutEvents } from './events.js';

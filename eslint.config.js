@@ -37,7 +37,12 @@ export default tseslint.config(
   },
   {
     files: ['src/index.ts'],
-    rules: layer('the root entry imports the core and the policies only', '^\\./(?!core/|policies/)'),
+    rules: layer('the root entry imports the core, the policies and the observers only', '^\\./(?!core/|policies/|observe/)'),
+  },
+  {
+    // health() and logEvents(): root-entry functions that read policies by kind, never by import.
+    files: ['src/observe/**/*.ts'],
+    rules: layer('the observers import the core only; they tell policies apart by kind', '^\\.\\./(?!core/)'),
   },
   {
     files: ['src/policies/**/*.ts'],

@@ -114,3 +114,29 @@ export {
   type InjectLatencyEvents,
   type InjectLatencyOptions,
 } from './policies/chaos/index.js';
+
+// Observability: health reports and event logs
+export {
+  DEFAULT_HEALTH_LIMIT,
+  health,
+} from './observe/health.js';
+export type {
+  BreakerStatsHealth,
+  HealthOptions,
+  HealthReport,
+  HealthStatus,
+  PolicyHealth,
+  PoolsHealth,
+  StoreHealth,
+} from './observe/health-report.js';
+export {
+  DEFAULT_EVENT_LEVEL,
+  DEFAULT_EVENT_LEVELS,
+  logEvents,
+  type EventLevel,
+  type EventLogger,
+  type EventLogHandle,
+  type LogEventsOptions,
+  type LogLevel,
+} from './observe/log-events.js';
+export type { EventRecord, LoggedError } from './observe/event-record.js';

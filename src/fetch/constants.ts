@@ -21,3 +21,6 @@ export const DEFAULT_IDEMPOTENCY_KEYS = false;
 
 /** The header that makes a POST or PATCH safe to repeat (IETF httpapi draft "The Idempotency-Key HTTP Header Field"). */
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+
+/** The header that carries a call's correlation ID (the `correlationId` option) to the server. */
+export const DEFAULT_CORRELATION_HEADER = 'x-correlation-id';

@@ -38,8 +38,10 @@ export class FetchCall {
   private readonly callerSignal: AbortSignal | undefined;
   /** Add `Idempotency-Key: ctx.idempotencyKey` to each attempt. */
   private readonly addKey: boolean;
-  /** The headers with the key added, built on the first attempt. */
-  private keyedHeaders: Headers | undefined = undefined;
+  /** The correlation header to add to each attempt, as `[name, value]`. */
+  private readonly correlation: readonly [string, string] | undefined;
+  /** The headers with the key and correlation ID added, built on the first attempt. */
+  private addedHeaders: Headers | undefined = undefined;
   /** Responses produced and not yet released. */
   private live: Response[] = [];
   private releases: Release[] | undefined = undefined;
@@ -51,12 +53,14 @@ export class FetchCall {
     init: RequestInit | undefined,
     callerSignal: AbortSignal | undefined,
     addKey: boolean,
+    correlation?: readonly [string, string],
   ) {
     this.settings = settings;
     this.input = input;
     this.init = init;
     this.callerSignal = callerSignal;
     this.addKey = addKey;
+    this.correlation = correlation;
   }
 
   /** Runs `policy.execute` for this call and turns its outcome into what `fetch` would give. */
@@ -70,7 +74,7 @@ export class FetchCall {
     this.releaseLive(undefined);
     const input = this.input;
     const init: RequestInit = { ...this.init, signal: this.signalFor(ctx) };
-    if (this.addKey) init.headers = this.headersWithKey(ctx.idempotencyKey);
+    if (this.addKey || this.correlation !== undefined) init.headers = this.headersFor(ctx.idempotencyKey);
     // A Request with a body can be sent once; send a copy so that the next attempt has one too.
     const sent = isRequest(input) && input.body !== null ? input.clone() : input;
     // Called unbound: a browser's fetch throws "Illegal invocation" when its `this` is not the window.
@@ -131,14 +135,17 @@ export class FetchCall {
     return signal;
   }
 
-  private headersWithKey(key: string): Headers {
-    if (this.keyedHeaders === undefined) {
+  /** The caller's headers plus ours, the same for every attempt (the key is one per call). */
+  private headersFor(key: string): Headers {
+    if (this.addedHeaders === undefined) {
       const input = this.input;
       const source = this.init?.headers ?? (isRequest(input) ? input.headers : undefined);
       const headers = new Headers(source);
-      headers.set(IDEMPOTENCY_KEY_HEADER, key);
-      this.keyedHeaders = headers;
+      if (this.addKey) headers.set(IDEMPOTENCY_KEY_HEADER, key);
+      const correlation = this.correlation;
+      if (correlation !== undefined) headers.set(correlation[0], correlation[1]);
+      this.addedHeaders = headers;
     }
-    return this.keyedHeaders;
+    return this.addedHeaders;
   }
 }

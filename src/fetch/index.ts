@@ -2,6 +2,7 @@ import type { Context, ExecuteOptions } from '../core/context.js';
 import type { Policy } from '../core/policy.js';
 import { type OptionNames, describe, isBoolean, isFunction, nonNegativeFinite, optionsObject } from '../core/validate.js';
 import {
+  DEFAULT_CORRELATION_HEADER,
   DEFAULT_FAIL_ON_STATUS,
   DEFAULT_IDEMPOTENCY_KEYS,
   DEFAULT_MAX_RETRY_AFTER,
@@ -9,9 +10,10 @@ import {
 } from './constants.js';
 import { FetchCall, type FetchSettings } from './fetch-call.js';
 import type { FetchFunction, ResilientFetchOptions } from './options.js';
-import { hasIdempotencyKey, isIdempotentMethod, isOneShotBody, isRequest, urlOf } from './request-info.js';
+import { hasHeader, hasIdempotencyKey, isIdempotentMethod, isOneShotBody, isRequest, urlOf } from './request-info.js';
 
 export {
+  DEFAULT_CORRELATION_HEADER,
   DEFAULT_FAIL_ON_STATUS,
   DEFAULT_IDEMPOTENCY_KEYS,
   DEFAULT_MAX_RETRY_AFTER,
@@ -42,7 +44,24 @@ function failOnOption(value: unknown): (response: Response) => boolean {
 
 
 /** Every option name of ResilientFetchOptions; any other key is a TypeError. */
-const FETCH_OPTIONS: OptionNames<ResilientFetchOptions> = { fetch: true, idempotencyKeys: true, failOn: true, maxRetryAfter: true, key: true, now: true };
+const FETCH_OPTIONS: OptionNames<ResilientFetchOptions> = { fetch: true, idempotencyKeys: true, failOn: true, maxRetryAfter: true, key: true, now: true, correlationId: true, correlationHeader: true };
+/** RFC 9110's token: the characters a header name may have. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** The correlation header's name in lower case, or undefined for `false`. */
+function correlationHeaderOption(value: unknown): string | undefined {
+  if (value === undefined) return DEFAULT_CORRELATION_HEADER;
+  if (value === false) return undefined;
+  if (typeof value === 'string' && HEADER_NAME.test(value)) return value.toLowerCase();
+  throw new TypeError(`${FETCH_KIND}: correlationHeader must be a header name or false, got ${describe(value)}`);
+}
+
+/** What the `correlationId` function returned, checked: a string, with `''` and `undefined` meaning none. */
+function correlationIdOf(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  throw new TypeError(`${FETCH_KIND}: correlationId must return a string or undefined, got ${describe(value)}`);
+}
 
 /**
  * Wraps `fetch` in a policy: the result has `fetch`'s signature, and each
@@ -57,6 +76,9 @@ const FETCH_OPTIONS: OptionNames<ResilientFetchOptions> = { fetch: true, idempot
  * - The body of every response that a retry or hedge throws away is cancelled.
  * - The caller's signal (`init.signal` or the `Request`'s) cancels the call and
  *   rejects it with the signal's reason, as `fetch` does.
+ * - With `correlationId`, each call's ID goes on its events and, as the
+ *   `x-correlation-id` header, on every attempt and hedge (a header the
+ *   caller set is kept).
  *
  * @example
  * ```ts
@@ -91,6 +113,11 @@ export function resilientFetch(policy: Policy, options?: ResilientFetchOptions):
   };
   const idempotencyKeys = o.idempotencyKeys === undefined ? DEFAULT_IDEMPOTENCY_KEYS : isBoolean(FETCH_KIND, 'idempotencyKeys', o.idempotencyKeys);
   const keyOf = o.key === undefined ? undefined : isFunction<(url: URL, method: string) => string | undefined>(FETCH_KIND, 'key', o.key);
+  const correlationOf =
+    o.correlationId === undefined
+      ? undefined
+      : isFunction<(url: URL, init: RequestInit | undefined) => string | undefined>(FETCH_KIND, 'correlationId', o.correlationId);
+  const correlationHeader = correlationHeaderOption(o.correlationHeader);
   const execute: (fn: (ctx: Context) => Promise<Response>, options: ExecuteOptions) => Promise<Response> = (fn, executeOptions) =>
     policy.execute(fn, executeOptions);
 
@@ -115,11 +142,19 @@ export function resilientFetch(policy: Policy, options?: ResilientFetchOptions):
     }
     if (idempotent && isOneShotBody(init?.body)) idempotent = false;
     const callerSignal = init?.signal ?? request?.signal ?? undefined;
+    const correlationId = correlationOf === undefined ? undefined : correlationIdOf(correlationOf(urlOf(input), init));
     const executeOptions: ExecuteOptions = {
       signal: callerSignal,
       idempotent,
       key: keyOf === undefined ? undefined : keyOf(urlOf(input), method),
     };
-    return new FetchCall(settings, input, init, callerSignal, addKey).start(execute, executeOptions);
+    let correlation: readonly [string, string] | undefined;
+    if (correlationId !== undefined) {
+      executeOptions.correlationId = correlationId;
+      if (correlationHeader !== undefined && !hasHeader(init?.headers ?? request?.headers, correlationHeader)) {
+        correlation = [correlationHeader, correlationId];
+      }
+    }
+    return new FetchCall(settings, input, init, callerSignal, addKey, correlation).start(execute, executeOptions);
   }
 }

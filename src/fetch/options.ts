@@ -54,4 +54,24 @@ export interface ResilientFetchOptions {
    * @defaultValue `Date.now`
    */
   now?: () => number;
+  /**
+   * The correlation ID of each call, typically read from the service's own
+   * AsyncLocalStorage of the incoming request. It becomes the call's
+   * `correlationId` (every event of the call carries it) and is sent as the
+   * `correlationHeader` on every attempt and hedge. `undefined` or `''`: none.
+   * @defaultValue none
+   * @example
+   * ```ts fragment
+   * const incoming = new AsyncLocalStorage<{ correlationId: string }>();
+   * resilientFetch(policy, { correlationId: () => incoming.getStore()?.correlationId });
+   * ```
+   */
+  correlationId?: (url: URL, init: RequestInit | undefined) => string | undefined;
+  /**
+   * The request header that carries the correlation ID, or `false` to send
+   * none (the ID still goes on the call's events). A header the caller set
+   * (in `init.headers` or on the `Request`) is never overwritten.
+   * @defaultValue {@link DEFAULT_CORRELATION_HEADER} (`'x-correlation-id'`)
+   */
+  correlationHeader?: string | false;
 }

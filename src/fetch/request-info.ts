@@ -20,15 +20,20 @@ export function isIdempotentMethod(method: string): boolean {
 
 /** Does this header list name an `Idempotency-Key` (any case, any non-empty value)? */
 export function hasIdempotencyKey(headers: HeadersInit | Headers | undefined): boolean {
+  return hasHeader(headers, KEY_HEADER_LOWER);
+}
+
+/** Does this header list name the header `lowerName` (given in lower case; compared in any case)? */
+export function hasHeader(headers: HeadersInit | Headers | undefined, lowerName: string): boolean {
   if (headers === undefined || headers === null) return false;
-  if (typeof (headers as Headers).has === 'function') return (headers as Headers).has(KEY_HEADER_LOWER);
+  if (typeof (headers as Headers).has === 'function') return (headers as Headers).has(lowerName);
   if (Array.isArray(headers)) {
     for (const pair of headers as readonly (readonly string[])[]) {
-      if (String(pair[0]).toLowerCase() === KEY_HEADER_LOWER) return true;
+      if (String(pair[0]).toLowerCase() === lowerName) return true;
     }
     return false;
   }
-  for (const name of Object.keys(headers)) if (name.toLowerCase() === KEY_HEADER_LOWER) return true;
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === lowerName) return true;
   return false;
 }
 

@@ -1,7 +1,7 @@
 import { CallContext, CallInfo } from '../../core/context.js';
 import { PolicyBase, type Policy, type PolicyFunction, RUN, runWithin } from '../../core/policy.js';
 import { type OptionNames, integerAtLeast, isFunction, optionsObject, positiveFinite } from '../../core/validate.js';
-import { DEFAULT_KEY, DEFAULT_MAX_KEYS, KEYED_KIND } from './constants.js';
+import { DEFAULT_KEY, DEFAULT_MAX_KEYS, KEYED_KIND, PEEK_POOL } from './constants.js';
 import type { EvictionReason, KeyedEvents } from './events.js';
 import type { KeyedOptions } from './options.js';
 
@@ -84,6 +84,15 @@ export class KeyedPolicy<P extends Policy> extends PolicyBase<KeyedEvents<P>> {
   keys(): string[] {
     this.evictIdle(undefined);
     return [...this.entries.keys()];
+  }
+
+  /**
+   * The pool of `key` if one is alive, without counting as a use and without
+   * evicting anything (see {@link PEEK_POOL}).
+   * @internal
+   */
+  [PEEK_POOL](key: string): P | undefined {
+    return this.entries.get(key)?.policy;
   }
 
   /** @internal */

@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // breakwater/pg runs on Node only (it opens a socket for PostgreSQL's cancel request).
+    files: ['src/pg/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
     files: ['test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.mjs', 'scripts/**/*.mjs', 'examples/**/*.mjs'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

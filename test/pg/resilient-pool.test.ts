@@ -143,7 +143,7 @@ describeWithServer('breakwater/pg against PostgreSQL', () => {
   it('a write that failed after it was sent is not retried', async () => {
     const proxy = await startProxy();
     proxies.push(proxy);
-    const policy = retry({ maxAttempts: 3, backoff: constant(1), warnNotIdempotent: false });
+    const policy = retry({ maxAttempts: 3, backoff: constant(1) });
     let blocked = 0;
     policy.on('retryBlocked', (e) => {
       if (e.reason === 'not-idempotent') blocked++;

@@ -11,7 +11,7 @@ const CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.
 const HOW = 'start a throwaway server with\n  export PGURL="$(scripts/start-postgres.sh)"\nthen run: npx vitest run test/pg; stop it with scripts/stop-postgres.sh --clean';
 
 /** `describe` for tests that need the server: skipped locally without PGURL, failing in CI. */
-export const describeWithServer: typeof describe = PGURL === undefined && !CI ? describe.skip : describe;
+export const describeWithServer = describe.skipIf(PGURL === undefined && !CI);
 
 export function warnIfSkipped(file: string): void {
   if (PGURL === undefined && !CI) console.warn(`${file}: skipped, PGURL is not set. To run it, ${HOW}`);

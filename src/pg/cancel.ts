@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { subscribeToAbort, unsubscribeFromAbort, type AbortSubscriber, type Context } from 'breakwater';
 import type { PoolClient } from 'pg';
 import { CANCEL_GRACE_MS } from './constants.js';
 
@@ -54,39 +55,51 @@ function ignore(): void {}
 
 /**
  * Watches one checked-out client while a statement (or a transaction) runs
- * under a signal. When the signal aborts it asks the server to cancel, and
- * closes the connection if the cancel cannot be sent or the work has not
- * ended within {@link CANCEL_GRACE_MS}. Whoever owns the client releases it
- * as broken when `finish()` says the signal aborted.
+ * in an attempt. When the attempt's signal aborts it asks the server to
+ * cancel, and closes the connection if the cancel cannot be sent or the work
+ * has not ended within {@link CANCEL_GRACE_MS}. Whoever owns the client
+ * releases it as broken when `finish()` says the signal aborted. It listens
+ * through `subscribeToAbort`, so a call that nothing can abort builds no signal.
  */
-export class CancelOnAbort implements EventListenerObject {
+export class CancelOnAbort implements AbortSubscriber {
+  /** The attempt's signal aborted (before the watch began, too). */
   aborted = false;
   private readonly client: PoolClient;
-  private readonly signal: AbortSignal;
+  private readonly ctx: Context;
   private readonly mark: { broken: boolean } | undefined;
+  private readonly watching: boolean;
+  private live = false;
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
 
   /** `mark.broken` is set the moment the signal aborts, for a client that its holder releases. */
-  constructor(client: PoolClient, signal: AbortSignal, mark?: { broken: boolean }) {
+  constructor(client: PoolClient, ctx: Context, mark?: { broken: boolean }) {
     this.client = client;
-    this.signal = signal;
+    this.ctx = ctx;
     this.mark = mark;
-    signal.addEventListener('abort', this);
+    this.watching = subscribeToAbort(ctx, this);
+    this.live = true;
   }
 
-  /** The signal aborted. */
+  /** The attempt's signal aborted. */
   handleEvent(): void {
     if (this.aborted) return;
     this.aborted = true;
     if (this.mark !== undefined) this.mark.broken = true;
+    // Aborted before anything was sent: nothing to cancel.
+    if (!this.live) return;
     const client = this.client;
     this.timer = setTimeout(() => destroyConnection(client), CANCEL_GRACE_MS);
     sendCancelRequest(client).catch(() => destroyConnection(client));
   }
 
+  /** Why the attempt aborted (read only once it has). */
+  get reason(): unknown {
+    return this.ctx.signal.reason;
+  }
+
   /** Stops watching; true when the signal aborted (the client must not go back to the pool as it is). */
   finish(): boolean {
-    this.signal.removeEventListener('abort', this);
+    if (this.watching) unsubscribeFromAbort(this.ctx, this);
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;

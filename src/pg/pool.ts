@@ -236,22 +236,16 @@ async function checkOut(pool: Pool): Promise<PoolClient> {
 
 /** One attempt of `ResilientPool.query`: a client of its own, cancelled and closed on abort. */
 async function runOnPool(s: PoolSettings, text: QueryText, values: unknown, ctx: Context): Promise<unknown> {
-  const signal = ctx.signal;
-  if (signal.aborted) throw signal.reason;
-  // Waits for the client even when the signal aborts meanwhile: until then it
+  // Waits for the client even when the attempt aborts meanwhile: until then it
   // holds a place in pg's pool, and the policy's bulkhead keeps it for it.
   const client = await checkOut(s.pool);
   client.on('error', ignoreClientError);
-  if (signal.aborted) {
-    client.removeListener('error', ignoreClientError);
-    client.release();
-    throw signal.reason;
-  }
-  const watch = new CancelOnAbort(client, signal);
+  const watch = new CancelOnAbort(client, ctx);
   try {
+    if (watch.aborted) throw watch.reason;
     return await client.query(text as string, values as unknown[]);
   } catch (error) {
-    if (watch.aborted) throw signal.reason;
+    if (watch.aborted) throw watch.reason;
     return classifyStatementError(s, error);
   } finally {
     const aborted = watch.finish();
@@ -273,13 +267,12 @@ function wrapClient(s: PoolSettings, client: PoolClient): PoolClient {
   const mark = { broken: false };
   client.on('error', ignoreClientError);
   const runOnClient = async (text: QueryText, values: unknown, ctx: Context): Promise<unknown> => {
-    const signal = ctx.signal;
-    if (signal.aborted) throw signal.reason;
-    const watch = new CancelOnAbort(client, signal, mark);
+    const watch = new CancelOnAbort(client, ctx, mark);
     try {
+      if (watch.aborted) throw watch.reason;
       return await raw.call(client, text, values);
     } catch (error) {
-      if (watch.aborted) throw signal.reason;
+      if (watch.aborted) throw watch.reason;
       return classifyStatementError(s, error);
     } finally {
       watch.finish();
@@ -307,32 +300,26 @@ async function runTransaction<T>(
   begin: string,
   ctx: Context,
 ): Promise<T | Answered> {
-  const signal = ctx.signal;
-  if (signal.aborted) throw signal.reason;
   const client = await checkOut(s.pool);
   client.on('error', ignoreClientError);
-  if (signal.aborted) {
-    client.removeListener('error', ignoreClientError);
-    client.release();
-    throw signal.reason;
-  }
-  const watch = new CancelOnAbort(client, signal);
+  const watch = new CancelOnAbort(client, ctx);
   let broken = false;
   try {
+    if (watch.aborted) throw watch.reason;
     try {
       await client.query(begin);
     } catch (error) {
       // Nothing of the transaction ran.
-      throw watch.aborted ? signal.reason : markNotExecuted(error);
+      throw watch.aborted ? watch.reason : markNotExecuted(error);
     }
     try {
       const value = await fn(client, ctx);
       // A transaction whose signal aborted is never committed; closing the connection rolls it back.
-      if (watch.aborted) throw signal.reason;
+      if (watch.aborted) throw watch.reason;
       await client.query('COMMIT');
       return value;
     } catch (error) {
-      if (watch.aborted) throw signal.reason;
+      if (watch.aborted) throw watch.reason;
       broken = !(await rollBack(client));
       if (s.rolledBack(error)) markNotExecuted(error);
       if (s.clientError(error)) return new Answered(error);

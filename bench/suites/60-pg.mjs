@@ -1,0 +1,55 @@
+// breakwater/pg: what the wrapper adds to a query on the success path, over a
+// bare pool.query('SELECT 1') on loopback. Needs PGURL (scripts/start-postgres.sh);
+// without it the suite prints that it was skipped.
+//
+// A query costs ~100 µs and the machine's noise is larger than the few µs we
+// look for, so bare and wrapped run in interleaved rounds (the order flips each
+// round) and the report gives the median of the per-round differences.
+const ROUNDS = 11;
+const QUERIES = 1_000;
+
+export async function scenarios({ lib }) {
+  const url = process.env.PGURL;
+  if (!url) {
+    console.log('## pg: skipped (PGURL is not set; export PGURL="$(scripts/start-postgres.sh)" to run it)\n');
+    return;
+  }
+  const { default: pg } = await import('pg');
+  const { resilientPool } = await import('../../dist/pg/index.js');
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  pool.on('error', () => undefined);
+  const contenders = [
+    ['bare pool.query', pool],
+    ['resilientPool, pipeline()', resilientPool(pool, lib.pipeline())],
+    ['resilientPool, timeout(1000)', resilientPool(pool, lib.timeout(1_000))],
+    [
+      'resilientPool, retry + breaker + bulkhead + timeout',
+      resilientPool(pool, lib.pipeline(lib.retry(), lib.circuitBreaker(), lib.bulkhead({ maxConcurrent: 1, maxQueue: 10 }), lib.timeout(1_000))),
+    ],
+  ];
+  const run = async (db) => {
+    const t0 = performance.now();
+    for (let i = 0; i < QUERIES; i++) await db.query('SELECT 1');
+    return ((performance.now() - t0) * 1_000) / QUERIES; // µs per query
+  };
+  for (const [, db] of contenders) await run(db); // warm up
+  const perRound = contenders.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = contenders.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) perRound[i].push(await run(contenders[i][1]));
+  }
+  await pool.end();
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+  };
+  const bare = perRound[0];
+  console.log(`## pg: added cost per query over a bare pool.query('SELECT 1') on loopback (median of ${ROUNDS} interleaved rounds of ${QUERIES})\n`);
+  console.log('| what | µs/query | µs added |\n|---|---:|---:|');
+  contenders.forEach(([name], i) => {
+    const added = i === 0 ? '' : median(perRound[i].map((us, r) => us - bare[r])).toFixed(1);
+    console.log(`| ${name} | ${median(perRound[i]).toFixed(1)} | ${added} |`);
+  });
+  console.log('');
+}

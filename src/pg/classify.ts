@@ -2,6 +2,8 @@ import { isBreakwaterError } from 'breakwater';
 import { CLIENT_ERROR_CLASSES, NOT_SENT_CODES, ROLLED_BACK_CODES } from './constants.js';
 
 const notSentCodes = new Set(NOT_SENT_CODES);
+/** Set on errors of `pool.connect()` by any copy of the package: nothing was sent. */
+const NOT_SENT: unique symbol = Symbol.for('breakwater.pg.notSent') as never;
 const rolledBackCodes = new Set(ROLLED_BACK_CODES);
 const clientErrorClasses = new Set(CLIENT_ERROR_CLASSES);
 
@@ -48,9 +50,12 @@ export function isPgRolledBack(error: unknown): boolean {
 }
 
 /**
- * True when the error proves that no statement reached the server: its
+ * True when the error proves that no statement reached the server: it came
+ * from checking a client out of the pool (a `ResilientPool` marks those), its
  * `executed` is `false`, or its code is one of {@link NOT_SENT_CODES}
  * (connection refused, host not found, the server refusing new connections).
+ * Retry's default `notExecuted` already knows the connection codes; pass
+ * this predicate to recognise the rest (a pool's connection timeout, say).
  *
  * @example
  * ```ts
@@ -62,9 +67,25 @@ export function isPgRolledBack(error: unknown): boolean {
  */
 export function isPgNotSent(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  if ((error as { executed?: unknown }).executed === false) return true;
+  if ((error as { executed?: unknown }).executed === false || (error as { [NOT_SENT]?: unknown })[NOT_SENT] === true) return true;
   const code = codeOf(error);
   return code !== undefined && notSentCodes.has(code);
+}
+
+/**
+ * Marks an error of `pool.connect()` for {@link isPgNotSent}. Not with
+ * `executed = false`: a circuit breaker counts such rejections as neither
+ * success nor failure, and a server that refuses every connection must open it.
+ */
+export function markNotSent(error: unknown): unknown {
+  if (typeof error === 'object' && error !== null) {
+    try {
+      (error as { [NOT_SENT]?: true })[NOT_SENT] = true;
+    } catch {
+      // A frozen error keeps its shape.
+    }
+  }
+  return error;
 }
 
 /** Marks `error` as proof that the attempt left nothing behind, so that retry may run it again. */

@@ -1,7 +1,7 @@
 import type { Policy } from 'breakwater';
 import type { Pool } from 'pg';
 import { describe, isBoolean, isFunction, nonEmptyString, optionsObject } from '../core/validate.js';
-import { isPgClientError, isPgNotSent, isPgRolledBack } from './classify.js';
+import { isPgClientError, isPgRolledBack } from './classify.js';
 import { PG_KIND } from './constants.js';
 import type { ResilientPoolOptions } from './options.js';
 import { ResilientPool } from './pool.js';
@@ -25,7 +25,7 @@ function guarded(option: string, value: unknown): Predicate {
   };
 }
 
-const OPTION_KEYS = new Set(['idempotent', 'name', 'clientError', 'rolledBack', 'notSent']);
+const OPTION_KEYS = new Set(['idempotent', 'name', 'clientError', 'rolledBack']);
 
 /**
  * Wraps a `pg.Pool` so that each statement, and each transaction as a whole,
@@ -38,9 +38,11 @@ const OPTION_KEYS = new Set(['idempotent', 'name', 'clientError', 'rolledBack', 
  * - Errors of SQLSTATE class 22 and 23 are the database's answer: the policy
  *   sees them as a value (no breaker counts them, no retry re-runs them) and
  *   the caller gets them rethrown, unchanged.
- * - Errors of `pool.connect()` (connection refused, …) and of a
- *   transaction that PostgreSQL rolled back (40001, 40P01) carry
- *   `executed === false`, so retry may run them again whatever their idempotency.
+ * - A transaction that PostgreSQL rolled back (40001, 40P01) fails with
+ *   `executed === false`, so retry runs it again whatever its idempotency.
+ *   Errors of `pool.connect()` (connection refused, …) satisfy
+ *   {@link isPgNotSent}; retry's default `notExecuted` knows their codes, and
+ *   a breaker counts them (the server is down).
  *
  * @example
  * ```ts
@@ -77,6 +79,5 @@ export function resilientPool(pool: Pool, policy: Policy, options?: ResilientPoo
     idempotent: o.idempotent === undefined ? undefined : isBoolean(PG_KIND, 'idempotent', o.idempotent),
     clientError: o.clientError === undefined ? isPgClientError : guarded('clientError', o.clientError),
     rolledBack: o.rolledBack === undefined ? isPgRolledBack : guarded('rolledBack', o.rolledBack),
-    notSent: o.notSent === undefined ? isPgNotSent : guarded('notSent', o.notSent),
   });
 }

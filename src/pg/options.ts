@@ -36,12 +36,6 @@ export interface ResilientPoolOptions {
    * @defaultValue {@link isPgRolledBack} (40001, 40P01)
    */
   rolledBack?: (error: unknown) => boolean;
-  /**
-   * Which errors of a statement prove it never reached the server: they get
-   * `executed = false`. Errors of `pool.connect()` always do.
-   * @defaultValue {@link isPgNotSent}
-   */
-  notSent?: (error: unknown) => boolean;
 }
 
 /** How a transaction sees the changes of others (PostgreSQL's `BEGIN ISOLATION LEVEL …`). */

@@ -2,7 +2,7 @@ import type { Context, ExecuteOptions, Policy } from 'breakwater';
 import type { Pool, PoolClient, QueryArrayConfig, QueryArrayResult, QueryConfig, QueryConfigValues, QueryResult, QueryResultRow } from 'pg';
 import { describe, oneOf } from '../core/validate.js';
 import { CancelOnAbort } from './cancel.js';
-import { Answered, markNotExecuted, unwrapAnswer } from './classify.js';
+import { Answered, markNotExecuted, markNotSent, unwrapAnswer } from './classify.js';
 import { PG_KIND } from './constants.js';
 import type { IsolationLevel, TransactionOptions } from './options.js';
 
@@ -21,7 +21,6 @@ export interface PoolSettings {
   readonly idempotent: boolean | undefined;
   readonly clientError: (error: unknown) => boolean;
   readonly rolledBack: (error: unknown) => boolean;
-  readonly notSent: (error: unknown) => boolean;
 }
 
 type QueryText = string | QueryConfig<unknown>;
@@ -225,12 +224,12 @@ export class ResilientPool {
   }
 }
 
-/** Checks a client out; any error here proves that no statement was sent. */
+/** Checks a client out; any error here proves that no statement was sent (see isPgNotSent). */
 async function checkOut(pool: Pool): Promise<PoolClient> {
   try {
     return await pool.connect();
   } catch (error) {
-    throw markNotExecuted(error);
+    throw markNotSent(error);
   }
 }
 
@@ -255,7 +254,6 @@ async function runOnPool(s: PoolSettings, text: QueryText, values: unknown, ctx:
 }
 
 function classifyStatementError(s: PoolSettings, error: unknown): Answered {
-  if (s.notSent(error)) markNotExecuted(error);
   if (s.clientError(error)) return new Answered(error);
   throw error;
 }
@@ -310,7 +308,7 @@ async function runTransaction<T>(
       await client.query(begin);
     } catch (error) {
       // Nothing of the transaction ran.
-      throw watch.aborted ? watch.reason : markNotExecuted(error);
+      throw watch.aborted ? watch.reason : markNotSent(error);
     }
     try {
       const value = await fn(client, ctx);

@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { pipeline } from 'breakwater';
-import { resilientPool } from '../../src/pg/index.js';
+import { isPgNotSent, resilientPool } from '../../src/pg/index.js';
 
 const fakePool = { connect: () => Promise.reject(new Error('not connected')), query: () => undefined } as unknown as pg.Pool;
 const policy = pipeline();
@@ -21,7 +21,7 @@ describe('resilientPool options', () => {
     expect(() => resilientPool(fakePool, policy, { name: '' })).toThrow(new TypeError('resilientPool: name must be a non-empty string, got ""'));
     expect(() => resilientPool(fakePool, policy, { clientError: 1 as never })).toThrow(new TypeError('resilientPool: clientError must be a function, got 1'));
     expect(() => resilientPool(fakePool, policy, { rolledBack: null as never })).toThrow(TypeError);
-    expect(() => resilientPool(fakePool, policy, { notSent: 'x' as never })).toThrow(TypeError);
+    expect(() => resilientPool(fakePool, policy, { notSent: isPgNotSent } as never)).toThrow(new TypeError('resilientPool: unknown option notSent'));
     expect(() => resilientPool(fakePool, policy, { timeout: 5 } as never)).toThrow(new TypeError('resilientPool: unknown option timeout'));
     expect(() => resilientPool(fakePool, policy, 5 as never)).toThrow(new TypeError('resilientPool: options must be an object, got 5'));
   });
@@ -52,18 +52,14 @@ describe('resilientPool options', () => {
     await expect(db.transaction(undefined as never)).rejects.toThrow(TypeError);
   });
 
-  it('a failed pool.connect() proves nothing was sent (executed === false)', async () => {
+  it('a failed pool.connect() proves nothing was sent (isPgNotSent), yet keeps executed unset so that breakers count it', async () => {
     const db = resilientPool(fakePool, policy);
-    await expect(db.query('SELECT 1')).rejects.toMatchObject({ message: 'not connected', executed: false });
-    await expect(db.transaction(async () => 1)).rejects.toMatchObject({ message: 'not connected', executed: false });
-  });
-
-  it('a predicate that throws counts as false', async () => {
-    const db = resilientPool(fakePool, policy, {
-      notSent: () => {
-        throw new Error('bad predicate');
-      },
-    });
-    await expect(db.query('SELECT 1')).rejects.toMatchObject({ message: 'not connected' });
+    const error = await db.query('SELECT 1').catch((e: unknown) => e);
+    expect(error).toMatchObject({ message: 'not connected' });
+    expect(isPgNotSent(error)).toBe(true);
+    expect((error as { executed?: unknown }).executed).toBeUndefined();
+    const inTransaction = await db.transaction(async () => 1).catch((e: unknown) => e);
+    expect(isPgNotSent(inTransaction)).toBe(true);
+    expect(isPgNotSent(new Error('not connected'))).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bulkhead, circuitBreaker, constant, isTimeoutError, pipeline, retry, timeout, TimeoutError, type Policy } from 'breakwater';
-import { isPgClientError, resilientPool } from '../../src/pg/index.js';
+import { isPgClientError, isPgNotSent, resilientPool } from '../../src/pg/index.js';
 import { adminClient, describeWithServer, makePool, since, startProxy, urlVia, warnIfSkipped, type Proxy } from './server.js';
 
 warnIfSkipped('test/pg/resilient-pool.test.ts');
@@ -121,6 +121,16 @@ describeWithServer('breakwater/pg against PostgreSQL', () => {
     await expect(db.query('SELECT 1')).rejects.toMatchObject({ name: 'BrokenCircuitError' });
   });
 
+  it('a server that refuses every connection opens the breaker', async () => {
+    const proxy = await startProxy();
+    proxies.push(proxy);
+    await proxy.stop();
+    const breaker = circuitBreaker({ window: { kind: 'consecutive', failures: 1 }, openFor: 60_000 });
+    const db = resilientPool(pool({ max: 1 }, urlVia(proxy.port)), breaker);
+    await expect(db.query('SELECT 1')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(breaker.state).toBe('open');
+  });
+
   it('a statement refused before it was sent is retried even when not idempotent', async () => {
     const proxy = await startProxy();
     proxies.push(proxy);
@@ -136,7 +146,8 @@ describeWithServer('breakwater/pg against PostgreSQL', () => {
     const db = resilientPool(pool({ max: 1 }, urlVia(proxy.port)), policy);
     await db.query(`INSERT INTO ${table} (id, note) VALUES (2, 'written once')`);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ code: 'ECONNREFUSED', executed: false });
+    expect(errors[0]).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(isPgNotSent(errors[0])).toBe(true);
     expect(blocked).toBe(0);
     const { rows } = await admin.query(`SELECT note FROM ${table} WHERE id = 2`);
     expect(rows).toEqual([{ note: 'written once' }]);

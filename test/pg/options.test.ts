@@ -2,7 +2,7 @@
 // whose connect() is never reached).
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { pipeline } from 'breakwater';
+import { circuitBreaker, pipeline } from 'breakwater';
 import { isPgNotSent, resilientPool } from '../../src/pg/index.js';
 
 const fakePool = { connect: () => Promise.reject(new Error('not connected')), query: () => undefined } as unknown as pg.Pool;
@@ -61,5 +61,23 @@ describe('resilientPool options', () => {
     const inTransaction = await db.transaction(async () => 1).catch((e: unknown) => e);
     expect(isPgNotSent(inTransaction)).toBe(true);
     expect(isPgNotSent(new Error('not connected'))).toBe(false);
+  });
+
+  it('a clientError predicate that throws counts as false: the error then reaches the breaker', async () => {
+    const duplicate = Object.assign(new Error('duplicate key'), { code: '23505' });
+    const client = { query: () => Promise.reject(duplicate), on: () => client, removeListener: () => client, release: () => undefined };
+    const pool = { connect: () => Promise.resolve(client), query: () => undefined } as unknown as pg.Pool;
+    const breaker = circuitBreaker({ window: { kind: 'consecutive', failures: 1 } });
+    const db = resilientPool(pool, breaker, {
+      clientError: () => {
+        throw new Error('bad predicate');
+      },
+    });
+    await expect(db.query('INSERT …')).rejects.toBe(duplicate);
+    expect(breaker.state).toBe('open');
+    // With the default, the same error is the database's answer.
+    const answered = circuitBreaker({ window: { kind: 'consecutive', failures: 1 } });
+    await expect(resilientPool(pool, answered).query('INSERT …')).rejects.toBe(duplicate);
+    expect(answered.state).toBe('closed');
   });
 });

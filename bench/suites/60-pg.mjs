@@ -8,6 +8,46 @@
 const ROUNDS = 11;
 const QUERIES = 1_000;
 
+import { EventEmitter } from 'node:events';
+import { resilientPool } from '../../dist/pg/index.js';
+
+/** A pool whose client answers at once: what is left is the wrapper's own work, without the server's noise. */
+function instantPool() {
+  const result = { rows: [{ one: 1 }] };
+  class InstantClient extends EventEmitter {
+    query() {
+      return Promise.resolve(result);
+    }
+    release() {}
+  }
+  const client = new InstantClient();
+  return {
+    connect: () => Promise.resolve(client),
+    query: () => Promise.resolve(result),
+    async manual() {
+      const c = await this.connect();
+      try {
+        return await c.query('SELECT 1');
+      } finally {
+        c.release();
+      }
+    },
+  };
+}
+
+export function register({ lib, compare }) {
+  const pool = instantPool();
+  const wrapped = resilientPool(pool, lib.pipeline());
+  const t = lib.timeout(1_000);
+  const timed = resilientPool(pool, t);
+  compare('pg: the wrapper on an instant pool (no server)', [
+    ['connect + query + release by hand', () => pool.manual(), { baseline: true }],
+    ['resilientPool(pool, pipeline()).query', () => wrapped.query('SELECT 1')],
+    ['timeout(1000).execute(by hand)', () => t.execute(() => pool.manual())],
+    ['resilientPool(pool, timeout(1000)).query', () => timed.query('SELECT 1')],
+  ]);
+}
+
 export async function scenarios({ lib }) {
   const url = process.env.PGURL;
   if (!url) {
@@ -15,7 +55,6 @@ export async function scenarios({ lib }) {
     return;
   }
   const { default: pg } = await import('pg');
-  const { resilientPool } = await import('../../dist/pg/index.js');
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   pool.on('error', () => undefined);
   const timed = lib.timeout(1_000);

@@ -237,7 +237,12 @@ async function checkOut(pool: Pool): Promise<PoolClient> {
 async function runOnPool(s: PoolSettings, text: QueryText, values: unknown, ctx: Context): Promise<unknown> {
   // Waits for the client even when the attempt aborts meanwhile: until then it
   // holds a place in pg's pool, and the policy's bulkhead keeps it for it.
-  const client = await checkOut(s.pool);
+  let client: PoolClient;
+  try {
+    client = await s.pool.connect();
+  } catch (error) {
+    throw markNotSent(error);
+  }
   client.on('error', ignoreClientError);
   const watch = new CancelOnAbort(client, ctx);
   try {

@@ -47,7 +47,8 @@ function rejectCallbacks(method: string, text: unknown, values: unknown, options
 function withDefault(options: ExecuteOptions | undefined, idempotent: boolean | undefined): ExecuteOptions | undefined {
   if (idempotent === undefined) return options;
   if (options === undefined) return idempotent ? IDEMPOTENT : NOT_IDEMPOTENT;
-  if (options.idempotent !== undefined || typeof options !== 'object' || options === null) return options;
+  // Anything that is not a plain options object (a signal passed cockatiel's way) goes to execute as it is, to be refused there.
+  if (options.idempotent !== undefined || typeof options !== 'object' || options === null || options instanceof AbortSignal) return options;
   return { signal: options.signal, idempotent, key: options.key, correlationId: options.correlationId };
 }
 const IDEMPOTENT: ExecuteOptions = Object.freeze({ idempotent: true });

@@ -2,7 +2,7 @@
 // are classified for the breaker and retry, pool exhaustion, transactions.
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bulkhead, circuitBreaker, constant, isTimeoutError, pipeline, retry, timeout, TimeoutError, type Policy } from 'breakwater';
+import { bulkhead, circuitBreaker, constant, hedge, isTimeoutError, pipeline, retry, timeout, TimeoutError, type Policy } from 'breakwater';
 import { isPgClientError, isPgNotSent, resilientPool } from '../../src/pg/index.js';
 import { adminClient, describeWithServer, makePool, since, startProxy, urlVia, warnIfSkipped, type Proxy } from './server.js';
 
@@ -75,6 +75,22 @@ describeWithServer('breakwater/pg against PostgreSQL', () => {
     await expect(db.query(`SELECT pg_sleep(10), '${tag}'`, [], { signal: controller.signal })).rejects.toBe(reason);
     await expect.poll(() => activeWithTag(tag), { timeout: 1_000, interval: 10 }).toBe(0);
     await expect(db.query('SELECT 1 AS one')).resolves.toMatchObject({ rows: [{ one: 1 }] });
+  });
+
+  it('cancels the statement of a hedge that lost the race, and closes its client', async () => {
+    const p = pool({ max: 2 });
+    const released: unknown[] = [];
+    p.on('release', (err) => released.push(err));
+    const db = resilientPool(p, hedge({ delay: 50 }));
+    await Promise.all([db.query('SELECT 1'), db.query('SELECT 1')]); // two connections ready
+    released.length = 0;
+    const tag = `bw_hedge_${Math.random().toString(36).slice(2)}`;
+    // Both attempts sleep 300 ms; the first one started 50 ms earlier and wins.
+    const { rows } = await db.query<{ tag: string }>(`SELECT '${tag}' AS tag FROM pg_sleep(0.3)`, [], { idempotent: true });
+    expect(rows).toEqual([{ tag }]);
+    await expect.poll(() => activeWithTag(tag), { timeout: 1_000, interval: 10 }).toBe(0);
+    await expect.poll(() => released.length).toBe(2);
+    expect(released.filter((e) => e === true)).toHaveLength(1); // the loser's client was closed
   });
 
   it('with a cooperative timeout the call ends once the server cancelled the statement', async () => {

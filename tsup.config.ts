@@ -5,6 +5,7 @@ const entry = {
   index: 'src/index.ts',
   'testing/index': 'src/testing/index.ts',
   'fetch/index': 'src/fetch/index.ts',
+  'pg/index': 'src/pg/index.ts',
 };
 
 const common = {

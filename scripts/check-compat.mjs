@@ -20,6 +20,9 @@ const cjs = `
 const bw = require('breakwater');
 const { VirtualClock } = require('breakwater/testing');
 const { resilientFetch } = require('breakwater/fetch');
+// breakwater/pg loads without pg installed: it uses pg's types only.
+const { resilientPool, isPgClientError } = require('breakwater/pg');
+if (typeof resilientPool !== 'function' || !isPgClientError({ code: '23505' })) process.exit(1);
 if (typeof resilientFetch !== 'function' || typeof bw.retry !== 'function' || typeof bw.bulkhead !== 'function') process.exit(1);
 const clock = new VirtualClock();
 const p = bw.pipeline(bw.timeout(10, { clock }));
@@ -31,7 +34,9 @@ const esm = `
 import { pipeline, timeout, TimeoutError } from 'breakwater';
 import { VirtualClock } from 'breakwater/testing';
 import { resilientFetch } from 'breakwater/fetch';
+import { resilientPool, isPgRolledBack } from 'breakwater/pg';
 if (typeof resilientFetch !== 'function') process.exit(1);
+if (typeof resilientPool !== 'function' || !isPgRolledBack({ code: '40001' })) process.exit(1);
 const clock = new VirtualClock();
 const v = await pipeline(timeout(10, { clock })).execute(() => 'ok');
 if (v !== 'ok' || typeof TimeoutError !== 'function') process.exit(1);
@@ -53,7 +58,7 @@ if (value !== 'ok' || !(error instanceof TimeoutError) || error.ms !== 10) throw
 console.log('root entry: ok on ' + RUNTIME);`;
 
 // The CommonJS build must carry p-limit itself (docs/decisions/0001-commonjs-and-p-limit.md).
-for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/index.cjs']) {
+for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/index.cjs', 'dist/pg/index.cjs']) {
   const text = readFileSync(join(root, file), 'utf8');
   if (/require\(["'](p-limit|yocto-queue)["']\)/.test(text)) throw new Error(`${file} requires an ESM-only package`);
 }

@@ -1,7 +1,8 @@
 // Core contract
 export type { Clock } from './core/clock.js';
 export { systemClock } from './core/clock.js';
-export type { Context, ExecuteOptions } from './core/context.js';
+export type { AbortSubscriber, Context, ExecuteOptions } from './core/context.js';
+export { subscribeToAbort, unsubscribeFromAbort } from './core/abort-watch.js';
 export type { EventBase } from './core/events.js';
 export type { CommonOptions, Outcome, Policy, PolicyKind } from './core/policy.js';
 export { DEFAULT_PIPELINE_NAME, Pipeline, pipeline, type PipelineEvents, type PipelineOptions } from './core/pipeline.js';

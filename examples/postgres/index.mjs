@@ -1,4 +1,4 @@
-// PostgreSQL behind retry -> circuitBreaker -> bulkhead -> timeout, one pool per database.
+// PostgreSQL behind retry -> circuitBreaker -> bulkhead -> timeout with breakwater/pg, one pool per database.
 //
 //   export PGURL="$(scripts/start-postgres.sh)"     # a throwaway server on 127.0.0.1
 //   npm run build && node examples/postgres/index.mjs [--json]
@@ -9,7 +9,7 @@
 // queue; and the breaker opening when the server stops, then closing when it is back.
 import pg from 'pg';
 import { isBreakwaterError } from 'breakwater';
-import { createDatabases, runQuery } from './db.mjs';
+import { createDatabases } from './db.mjs';
 import { startProxy } from './tcp-proxy.mjs';
 
 const json = process.argv.includes('--json');
@@ -53,17 +53,17 @@ for (const name of DATABASES) {
   const [row] = await db.query(name, 'SELECT current_database() AS db', [], { idempotent: true });
   log(`connected to ${row.db}`);
 }
-// Each database got its own pipeline; listen to its breaker and bulkhead.
+// Each database got its own pool and pipeline; listen to its breaker and bulkhead.
 for (const name of DATABASES) {
-  const [, breaker, bulkhead] = db.policies.get(name).policies;
+  const { breaker, bulkhead } = db.database(name).policies;
   breakerStates[name] = [];
   bulkheadRejections[name] = 0;
   breaker.on('stateChange', (e) => breakerStates[name].push(`${e.from}->${e.to}`));
   bulkhead.on('rejected', () => bulkheadRejections[name]++);
 }
-summary.pools = [...db.pools.keys()].sort();
-summary.policies = [...db.policies.keys()].sort();
-log(`pools: ${summary.pools.join(', ')}; policies (keyed): ${summary.policies.join(', ')}`);
+summary.pools = db.names();
+summary.policies = db.names().filter((name) => db.database(name).db.policy !== undefined);
+log(`pools: ${summary.pools.join(', ')}; one policy each: ${summary.policies.join(', ')}`);
 
 // 2. A query timeout: pg_sleep(5) under a 500 ms timeout, cancelled on the server.
 {
@@ -90,34 +90,35 @@ log(`pools: ${summary.pools.join(', ')}; policies (keyed): ${summary.policies.jo
 
 // 3. The bulkhead: 30 queries at once on a pool of 5 connections (5 run, 20 wait, 5 are refused).
 {
+  const { pool } = db.database('bw_billing');
   let active = 0;
   let maxActive = 0;
+  let maxWaiting = 0;
+  const onAcquire = () => {
+    active++;
+    maxActive = Math.max(maxActive, active);
+  };
+  // pg's waitingCount, sampled every millisecond: callers queued in pg's pool, where no abort reaches them.
+  const sampler = setInterval(() => (maxWaiting = Math.max(maxWaiting, pool.waitingCount)), 1);
+  const onRelease = () => active--;
+  pool.on('acquire', onAcquire);
+  pool.on('release', onRelease);
   const outcomes = {};
   await Promise.all(
     Array.from({ length: 30 }, () =>
-      db.policies
-        .execute(
-          async (ctx) => {
-            active++;
-            maxActive = Math.max(maxActive, active);
-            try {
-              return await runQuery(db.pools.get('bw_billing'), 'SELECT pg_sleep(0.05)', [], ctx.signal);
-            } finally {
-              active--;
-            }
-          },
-          { key: 'bw_billing', idempotent: true },
-        )
-        .then(
-          () => (outcomes.ok = (outcomes.ok ?? 0) + 1),
-          (error) => (outcomes[outcomeOf(error)] = (outcomes[outcomeOf(error)] ?? 0) + 1),
-        ),
+      db.query('bw_billing', 'SELECT pg_sleep(0.05)', [], { idempotent: true }).then(
+        () => (outcomes.ok = (outcomes.ok ?? 0) + 1),
+        (error) => (outcomes[outcomeOf(error)] = (outcomes[outcomeOf(error)] ?? 0) + 1),
+      ),
     ),
   );
-  summary.bulkhead = { maxActive, outcomes, rejections: bulkheadRejections.bw_billing };
+  clearInterval(sampler);
+  pool.off('acquire', onAcquire);
+  pool.off('release', onRelease);
+  summary.bulkhead = { maxActive, maxWaiting, outcomes, rejections: bulkheadRejections.bw_billing };
   log(
-    `30 queries at once on bw_billing: at most ${maxActive} ran at a time; the bulkhead refused ${bulkheadRejections.bw_billing} ` +
-      `attempts (retry tried them again after its backoff); outcomes ${JSON.stringify(outcomes)}`,
+    `30 queries at once on bw_billing: at most ${maxActive} ran at a time, ${maxWaiting} waited in pg's own queue; ` +
+      `the bulkhead refused ${bulkheadRejections.bw_billing} attempts (retry tried them again after its backoff); outcomes ${JSON.stringify(outcomes)}`,
   );
 }
 
@@ -127,16 +128,14 @@ await proxy.stop();
   const outcomes = {};
   let attempts = 0;
   const times = [];
+  const countAttempt = (e) => {
+    if (e.outcome.ok || e.outcome.error?.name !== 'BrokenCircuitError') attempts++;
+  };
+  db.database('bw_inventory').policies.retry.on('attempt', countAttempt);
   for (let i = 0; i < 10; i++) {
     const started = performance.now();
     try {
-      await db.policies.execute(
-        (ctx) => {
-          attempts++;
-          return runQuery(db.pools.get('bw_inventory'), 'SELECT 1', [], ctx.signal);
-        },
-        { key: 'bw_inventory', idempotent: true },
-      );
+      await db.query('bw_inventory', 'SELECT 1', [], { idempotent: true });
       outcomes.ok = (outcomes.ok ?? 0) + 1;
     } catch (error) {
       const o = outcomeOf(error);
@@ -144,9 +143,10 @@ await proxy.stop();
     }
     times.push(Math.round(performance.now() - started));
   }
+  db.database('bw_inventory').policies.retry.off('attempt', countAttempt);
   summary.outage = { calls: 10, attemptsReachingClient: attempts, outcomes, lastCallMs: times[times.length - 1] };
   log(`server stopped: 10 calls, ${attempts} reached the pg client; ${JSON.stringify(outcomes)}; the last took ${times[times.length - 1]} ms`);
-  log(`breaker of bw_inventory: ${db.policies.get('bw_inventory').policies[1].state}`);
+  log(`breaker of bw_inventory: ${db.database('bw_inventory').policies.breaker.state}`);
 }
 
 // 5. The server is back: after openFor, a probe closes the breaker.
@@ -154,7 +154,7 @@ await proxy.start();
 await sleep(1_100);
 {
   const [row] = await db.query('bw_inventory', 'SELECT 42 AS answer', [], { idempotent: true });
-  summary.recovery = { answer: row.answer, state: db.policies.get('bw_inventory').policies[1].state };
+  summary.recovery = { answer: row.answer, state: db.database('bw_inventory').policies.breaker.state };
   log(`server back: SELECT 42 -> ${row.answer}; breaker ${summary.recovery.state}`);
 }
 summary.breakerStates = breakerStates;

@@ -4,6 +4,7 @@ const entry = {
   index: 'src/index.ts',
   'testing/index': 'src/testing/index.ts',
   'fetch/index': 'src/fetch/index.ts',
+  'cache/index': 'src/cache/index.ts',
 };
 
 export default defineConfig([

@@ -5,6 +5,11 @@ export type { Context, ExecuteOptions } from './core/context.js';
 export type { EventBase } from './core/events.js';
 export type { CommonOptions, Outcome, Policy, PolicyKind } from './core/policy.js';
 export { Pipeline, pipeline } from './core/pipeline.js';
+// For policies that live in other entries of this package (breakwater/cache), which
+// import the core as 'breakwater' (docs/decisions/0004): the base class and the
+// protocol by which policies hand each other the call's context (docs/decisions/0012).
+export { PolicyBase, RUN, type PolicyFunction } from './core/policy.js';
+export type { AbortSubscriber, CallContext, Scope } from './core/context.js';
 export {
   BreakwaterError,
   BrokenCircuitError,

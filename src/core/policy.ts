@@ -35,7 +35,17 @@ export type ExtraValue<P> = P extends { readonly [RESOLVES_WITH]: infer F } ? F 
 /**
  * How policies of this package call each other without going back through
  * `execute`: the context (signal, deadline, attempt) flows straight through.
- * @internal
+ * Exported for the policies of this package's other entries (`breakwater/cache`),
+ * which extend {@link PolicyBase}; applications have no use for it.
+ *
+ * @example
+ * ```ts
+ * class Passthrough extends PolicyBase<object> {
+ *   [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
+ *     return Promise.resolve(fn(ctx));
+ *   }
+ * }
+ * ```
  */
 export const RUN: unique symbol = Symbol('breakwater.run') as never;
 
@@ -159,7 +169,20 @@ export interface CommonOptions {
 
 /**
  * What every policy of this package shares: a name, a clock, typed events,
- * and `execute`.
+ * and `execute`. Exported for the policies of this package's other entries
+ * (`breakwater/cache`); a subclass implements `[RUN]` and emits with `emitEvent`.
+ *
+ * @example
+ * ```ts
+ * class Passthrough extends PolicyBase<object> {
+ *   constructor() {
+ *     super('pipeline', {});
+ *   }
+ *   [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
+ *     return Promise.resolve(fn(ctx));
+ *   }
+ * }
+ * ```
  */
 export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> implements Policy, Runnable {
   /** What kind of policy this is (`'timeout'`, `'retry'`, …). */

@@ -1,4 +1,4 @@
-import { type CallContext, type Context, PolicyBase, type PolicyFunction, RUN } from 'breakwater';
+import { type CallContext, type Context, type ExecuteOptions, PolicyBase, type PolicyFunction, RUN } from 'breakwater';
 import { LRUCache } from 'lru-cache';
 import { describe, integerAtLeast, isBoolean, isFunction, nonNegativeFinite, optionsObject, positiveFinite } from '../core/validate.js';
 import {
@@ -117,6 +117,27 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
     this.entries.clear();
   }
 
+  /**
+   * Runs `fn` through the cache: a fresh entry of the call's key answers, else
+   * `fn` runs (shared with the calls of that key in flight).
+   */
+  override execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
+    // A hit called directly needs no context at all: answer before building one.
+    // Only while nobody listens to `hit`, whose payload needs the call's fields.
+    if (options !== undefined && options.idempotent === true && this.keyOf === DEFAULT_CACHE_KEY) {
+      const key = options.key;
+      if (typeof key === 'string' && typeof fn === 'function') {
+        const entry = this.entries.get(key);
+        if (entry !== undefined && this.clock.now() - entry.storedAt < this.ttl && !this.listens('hit')) {
+          const signal = options.signal;
+          if (signal instanceof AbortSignal && signal.aborted) return Promise.reject(signal.reason);
+          if (signal === undefined || signal instanceof AbortSignal) return Promise.resolve(entry.value as Awaited<T>);
+        }
+      }
+    }
+    return super.execute(fn, options);
+  }
+
   /** @internal */
   [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
     if (ctx.scope.aborted) return Promise.reject(ctx.scope.reason);
@@ -152,7 +173,28 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
     this.emitEvent('miss', ctx, {});
     const flight = new Flight(this, key);
     this.flights.set(key, flight);
-    return flight.start(fn, ctx);
+    const run = invoke(fn, ctx.withScope(flight, ctx.deadline));
+    if (ctx.scope.canAbort) {
+      const joined = flight.join<T>(ctx);
+      run.then(
+        (value) => this.flightSettled(flight, true, value),
+        (error: unknown) => this.flightSettled(flight, false, error),
+      );
+      return joined;
+    }
+    // A first caller that can never abort waits on the run's own promise.
+    flight.holdSteadfast(ctx);
+    return run.then(
+      (value) => {
+        this.flightSettled(flight, true, value);
+        return value;
+      },
+      (error: unknown) => {
+        const stale = this.flightSettled(flight, false, error);
+        if (stale === undefined) throw error;
+        return stale.value as Awaited<T>;
+      },
+    );
   }
 
   /** A call of its own (no coalescing): its value is stored, its failure may get the stale entry. */
@@ -167,23 +209,27 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
         if (ctx.scope.aborted && error === ctx.scope.reason) throw error;
         const stale = this.staleEntry(key);
         if (stale === undefined) throw error;
-        this.emitEvent('stale', ctx, { error });
         return stale.value as Awaited<T>;
       },
     );
   }
 
-  /** @internal */
-  flightSettled(flight: Flight, ok: boolean, result: unknown): void {
+  /**
+   * The shared run settled: stores a value, answers every caller with a
+   * promise of its own, and returns the stale entry used for a failure.
+   */
+  private flightSettled(flight: Flight, ok: boolean, result: unknown): Entry | undefined {
     if (this.flights.get(flight.key) === flight) this.flights.delete(flight.key);
-    if (flight.active === 0) return; // every caller left: nothing to answer, nothing stored
+    if (flight.active === 0) return undefined; // every caller left: nothing to answer, nothing stored
     const sharers = flight.sharers;
     if (ok) {
       if (!flight.detached) this.entries.set(flight.key, new Entry(result, this.clock.now()));
-      for (const sharer of sharers) sharer.settle(true, result);
-      return;
+      if (sharers !== undefined) for (const sharer of sharers) sharer.settle(true, result);
+      return undefined;
     }
     const stale = this.staleEntry(flight.key);
+    if (stale !== undefined && flight.leader !== undefined) this.emitEvent('stale', flight.leader, { error: result });
+    if (sharers === undefined) return stale;
     for (const sharer of sharers) {
       if (sharer.done) continue;
       if (stale === undefined) sharer.settle(false, result);
@@ -192,6 +238,7 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
         sharer.settle(true, stale.value);
       }
     }
+    return stale;
   }
 
   /** @internal */

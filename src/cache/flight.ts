@@ -2,10 +2,18 @@ import type { AbortSubscriber, CallContext, PolicyFunction, Scope } from 'breakw
 
 /** What a run in flight reports back to its policy. */
 export interface FlightOwner {
-  /** The run of `flight` settled; the owner stores a value and answers every caller still waiting. */
-  flightSettled(flight: Flight, ok: boolean, result: unknown): void;
   /** Every caller left `flight`: it must not be joined any more. */
   flightAbandoned(flight: Flight): void;
+}
+
+/** The sharer whose promise is being made: one shared executor serves every caller, no closure per call. */
+let capturing: Sharer | undefined;
+
+function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  const sharer = capturing as Sharer;
+  capturing = undefined;
+  sharer.resolve = resolve as (value: unknown) => void;
+  sharer.reject = reject;
 }
 
 /** One caller waiting on a shared run. */
@@ -48,7 +56,10 @@ export class Sharer implements AbortSubscriber {
  */
 export class Flight implements Scope {
   readonly key: string;
-  readonly sharers: Sharer[] = [];
+  /** The callers with a promise of their own (a steadfast first caller waits on the run's promise instead). */
+  sharers: Sharer[] | undefined = undefined;
+  /** The first caller, when it waits on the run's own promise. */
+  leader: CallContext | undefined = undefined;
   /** The result must not be stored: `delete`/`clear` dropped the key while it ran, or every caller left. */
   detached = false;
   aborted = false;
@@ -90,24 +101,19 @@ export class Flight implements Scope {
     if (i !== -1) list.splice(i, 1);
   }
 
-  /** Starts the run with the first caller's context, on this scope; resolves like {@link join}. */
-  start<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
-    const joined = this.join<T>(ctx);
-    invoke(fn, ctx.withScope(this, ctx.deadline)).then(
-      (value) => this.owner.flightSettled(this, true, value),
-      (error: unknown) => this.owner.flightSettled(this, false, error),
-    );
-    return joined;
+  /** Counts in a caller that waits on the run's own promise and can never abort (it needs no promise of its own). */
+  holdSteadfast(ctx: CallContext): void {
+    this.leader = ctx;
+    this.waiting++;
+    this.steadfast++;
   }
 
   /** Adds a caller; its promise settles with the run, or with its own abort reason at once. */
   join<T>(ctx: CallContext): Promise<Awaited<T>> {
     const sharer = new Sharer(this, ctx);
-    const promise = new Promise<Awaited<T>>((resolve, reject) => {
-      sharer.resolve = resolve as (value: unknown) => void;
-      sharer.reject = reject;
-    });
-    this.sharers.push(sharer);
+    capturing = sharer;
+    const promise = new Promise<Awaited<T>>(capture);
+    (this.sharers ??= []).push(sharer);
     this.waiting++;
     if (ctx.scope.canAbort) ctx.scope.subscribe(sharer);
     else this.steadfast++;

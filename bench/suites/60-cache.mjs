@@ -4,14 +4,18 @@ import { cache } from '../../dist/cache/index.js';
 const fn = async () => 1;
 const TTL = 3_600_000;
 
-/** What a careful engineer writes by hand: a Map of { value, storedAt } and a TTL check on read. */
-function handRolledCache(ttl) {
+/**
+ * What a careful engineer writes by hand: a Map of { value, storedAt }, a TTL
+ * check on read, and the oldest entry dropped past `max` (insertion order).
+ */
+function handRolledCache(ttl, max = Infinity) {
   const map = new Map();
   return (key, call) => {
     const entry = map.get(key);
     if (entry !== undefined && performance.now() - entry.storedAt < ttl) return Promise.resolve(entry.value);
     return call().then((value) => {
       map.set(key, { value, storedAt: performance.now() });
+      if (map.size > max) map.delete(map.keys().next().value);
       return value;
     });
   };
@@ -36,11 +40,24 @@ export async function register({ compare }) {
   // Every call misses: 100,000 keys in turn through 1,000 entries, so each key was evicted long ago.
   const keys = Array.from({ length: 100_000 }, (_, i) => ({ key: `k${i}`, idempotent: true }));
   let i = 0;
+  let j = 0;
   const missing = cache({ ttl: TTL, maxEntries: 1_000 });
+  const handMissing = handRolledCache(TTL, 1_000);
   const passThrough = cache({ ttl: TTL });
+  // Every call misses on an expired entry of one key (the smallest ttl there is): lookup, run, store in place.
+  const expiring = cache({ ttl: Number.MIN_VALUE });
+  const handExpiring = handRolledCache(Number.MIN_VALUE);
+  const one = { key: 'k', idempotent: true };
+  compare('cache: miss on an expired entry (what it adds to the call it makes)', [
+    ['floor: await fn() (cache refresh group)', async () => await fn(), { baseline: true }],
+    ['hand-rolled Map + TTL check, miss (run, store)', () => handExpiring('k', fn)],
+    ['breakwater cache, miss (run, store)', () => expiring.execute(fn, one)],
+  ]);
+
   compare('cache: miss (what it adds to the call it makes)', [
     ['floor: await fn() (cache miss group)', async () => await fn(), { baseline: true }],
     ['breakwater cache, not cacheable (no key)', () => passThrough.execute(fn, { idempotent: true })],
+    ['hand-rolled Map + TTL check, miss (run, store, evict)', () => handMissing(keys[(j = (j + 1) % 100_000)].key, fn)],
     ['breakwater cache, miss (run, store, evict)', () => missing.execute(fn, keys[(i = (i + 1) % 100_000)])],
   ]);
 }

@@ -512,6 +512,23 @@ describe('cache: composition', () => {
   });
 });
 
+describe('cache: clock reads', () => {
+  it('reads the clock once for a hit and twice for a miss that stores (lru-cache reads the same instant)', async () => {
+    const clock = new VirtualClock();
+    let reads = 0;
+    const counting = { now: () => (reads++, clock.now()), setTimeout: clock.setTimeout.bind(clock), clearTimeout: clock.clearTimeout.bind(clock) };
+    const policy = cache({ ttl: 100, staleIfError: 100, clock: counting });
+    await policy.execute(() => 'v', read);
+    expect(reads).toBe(2);
+    reads = 0;
+    expect(await policy.execute(() => 'w', read)).toBe('v');
+    expect(reads).toBe(1);
+    reads = 0;
+    await pipeline(policy).execute(() => 'w', read);
+    expect(reads).toBe(1);
+  });
+});
+
 describe('cache: no timers, no listeners', () => {
   it('never arms a timer, neither its own nor lru-cache', async () => {
     const spy = vi.spyOn(globalThis, 'setTimeout');

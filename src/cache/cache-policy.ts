@@ -31,6 +31,13 @@ class Entry {
 /**
  * A result cache in front of a dependency, with stale-if-error and
  * coalescing. Made by {@link cache}.
+ *
+ * @example
+ * ```ts
+ * const prices: CachePolicy = cache({ ttl: 60_000 });
+ * prices.on('hit', (e) => console.log('cached', e.key));
+ * prices.delete('eur'); // the price changed
+ * ```
  */
 export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner {
   declare readonly kind: 'cache';

@@ -1,4 +1,11 @@
-/** Events of a cache policy (each payload also has `policy`, `key`, `correlationId`, `at`). */
+/**
+ * Events of a cache policy (each payload also has `policy`, `key`, `correlationId`, `at`).
+ *
+ * @example
+ * ```ts
+ * policy.on('stale', (e) => log.warn({ key: e.key, error: e.error }, 'served a stale answer'));
+ * ```
+ */
 export interface CacheEvents {
   /** A fresh entry answered the call; `fn` did not run. */
   hit: Record<never, never>;

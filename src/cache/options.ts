@@ -1,7 +1,14 @@
 import type { CommonOptions, Context } from 'breakwater';
 import type { CacheStore } from './store.js';
 
-/** Options of {@link cache}. */
+/**
+ * Options of {@link cache}.
+ *
+ * @example
+ * ```ts
+ * const options: CacheOptions = { ttl: 30_000, staleIfError: 600_000, maxEntries: 10_000 };
+ * ```
+ */
 export interface CacheOptions extends CommonOptions {
   /**
    * How long an entry is fresh, in ms: a fresh entry answers without calling

@@ -176,7 +176,7 @@ export interface CommonOptions {
  * ```ts
  * class Passthrough extends PolicyBase<object> {
  *   constructor() {
- *     super('pipeline', {});
+ *     super('cache', { name: 'passthrough' });
  *   }
  *   [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
  *     return Promise.resolve(fn(ctx));

@@ -6,6 +6,7 @@ const entry = {
   'testing/index': 'src/testing/index.ts',
   'fetch/index': 'src/fetch/index.ts',
   'pg/index': 'src/pg/index.ts',
+  'cache/index': 'src/cache/index.ts',
 };
 
 const common = {

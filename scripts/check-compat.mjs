@@ -23,23 +23,28 @@ const { resilientFetch } = require('breakwater/fetch');
 // breakwater/pg loads without pg installed: it uses pg's types only.
 const { resilientPool, isPgClientError } = require('breakwater/pg');
 if (typeof resilientPool !== 'function' || !isPgClientError({ code: '23505' })) process.exit(1);
+const { cache } = require('breakwater/cache');
 if (typeof resilientFetch !== 'function' || typeof bw.retry !== 'function' || typeof bw.bulkhead !== 'function') process.exit(1);
 const clock = new VirtualClock();
-const p = bw.pipeline(bw.timeout(10, { clock }));
-p.execute(() => 'ok').then((v) => {
-  if (v !== 'ok' || typeof bw.TimeoutError !== 'function') process.exit(1);
+const p = bw.pipeline(bw.timeout(10, { clock }), cache({ ttl: 10, clock }));
+p.execute(() => 'ok', { key: 'k', idempotent: true }).then((v) => p.execute(() => 'again', { key: 'k', idempotent: true }).then((w) => {
+  if (v !== 'ok' || w !== 'ok' || typeof bw.TimeoutError !== 'function') process.exit(1);
   console.log('require: ok on ' + process.version);
-});`;
+}));`;
 const esm = `
 import { pipeline, timeout, TimeoutError } from 'breakwater';
 import { VirtualClock } from 'breakwater/testing';
 import { resilientFetch } from 'breakwater/fetch';
 import { resilientPool, isPgRolledBack } from 'breakwater/pg';
+import { cache } from 'breakwater/cache';
 if (typeof resilientFetch !== 'function') process.exit(1);
 if (typeof resilientPool !== 'function' || !isPgRolledBack({ code: '40001' })) process.exit(1);
 const clock = new VirtualClock();
 const v = await pipeline(timeout(10, { clock })).execute(() => 'ok');
-if (v !== 'ok' || typeof TimeoutError !== 'function') process.exit(1);
+const cached = pipeline(timeout(10, { clock }), cache({ ttl: 10, clock }));
+await cached.execute(() => 'first', { key: 'k', idempotent: true });
+const w = await cached.execute(() => 'second', { key: 'k', idempotent: true });
+if (v !== 'ok' || w !== 'first' || typeof TimeoutError !== 'function') process.exit(1);
 console.log('import: ok on ' + process.version);`;
 
 // Runs in any runtime with ES modules and web APIs: no process, no node: imports.
@@ -58,9 +63,15 @@ if (value !== 'ok' || !(error instanceof TimeoutError) || error.ms !== 10) throw
 console.log('root entry: ok on ' + RUNTIME);`;
 
 // The CommonJS build must carry p-limit itself (docs/decisions/0001-commonjs-and-p-limit.md).
-for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/index.cjs', 'dist/pg/index.cjs']) {
+for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/index.cjs', 'dist/pg/index.cjs', 'dist/cache/index.cjs']) {
   const text = readFileSync(join(root, file), 'utf8');
   if (/require\(["'](p-limit|yocto-queue)["']\)/.test(text)) throw new Error(`${file} requires an ESM-only package`);
+}
+// lru-cache belongs to breakwater/cache alone: no other entry (nor a chunk they share) loads it.
+for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/testing/index.js', 'dist/testing/index.cjs', 'dist/fetch/index.js', 'dist/fetch/index.cjs']) {
+  const text = readFileSync(join(root, file), 'utf8');
+  const chunks = [...text.matchAll(/from ["'](\.\.?\/[^"']+)["']/g)].map((m) => readFileSync(join(root, file, '..', m[1]), 'utf8'));
+  if ([text, ...chunks].some((t) => t.includes('lru-cache'))) throw new Error(`${file} loads lru-cache, which only breakwater/cache may`);
 }
 
 const others = process.env.BREAKWATER_COMPAT_LOCAL !== '1';

@@ -6,6 +6,11 @@ export { subscribeToAbort, unsubscribeFromAbort } from './core/abort-watch.js';
 export type { EventBase } from './core/events.js';
 export type { CommonOptions, Outcome, Policy, PolicyKind } from './core/policy.js';
 export { DEFAULT_PIPELINE_NAME, Pipeline, pipeline, type PipelineEvents, type PipelineOptions } from './core/pipeline.js';
+// For policies that live in other entries of this package (breakwater/cache), which
+// import the core as 'breakwater' (docs/decisions/0004): the base class and the
+// protocol by which policies hand each other the call's context (docs/decisions/0012).
+export { PolicyBase, RUN, type PolicyFunction } from './core/policy.js';
+export type { CallContext, Scope } from './core/context.js';
 export {
   BreakwaterError,
   BrokenCircuitError,

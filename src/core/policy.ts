@@ -38,7 +38,18 @@ export type ExtraValue<P> = P extends { readonly [RESOLVES_WITH]: infer F } ? F 
  * A `Symbol.for` key, so that policies from two copies of the package (an ESM
  * and a CommonJS build, two installed versions) still speak to each other;
  * the `v1` names the protocol (`CallContext`'s shape), bumped when it changes.
- * @internal
+ *
+ * Exported for the policies of this package's other entries (`breakwater/cache`),
+ * which extend {@link PolicyBase}; applications have no use for it.
+ *
+ * @example
+ * ```ts
+ * class Passthrough extends PolicyBase<object> {
+ *   [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
+ *     return Promise.resolve(fn(ctx));
+ *   }
+ * }
+ * ```
  */
 export const RUN: unique symbol = Symbol.for('breakwater.run.v1') as never;
 
@@ -174,7 +185,20 @@ export interface CommonOptions {
 
 /**
  * What every policy of this package shares: a name, a clock, typed events,
- * and `execute`.
+ * and `execute`. Exported for the policies of this package's other entries
+ * (`breakwater/cache`); a subclass implements `[RUN]` and emits with `emitEvent`.
+ *
+ * @example
+ * ```ts
+ * class Passthrough extends PolicyBase<object> {
+ *   constructor() {
+ *     super('cache', { name: 'passthrough' });
+ *   }
+ *   [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
+ *     return Promise.resolve(fn(ctx));
+ *   }
+ * }
+ * ```
  */
 export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> implements Policy, Runnable {
   /** What kind of policy this is (`'timeout'`, `'retry'`, …). */

@@ -104,7 +104,11 @@ export async function runLoad({
   const tick = () => {
     const elapsed = clock.now() - t0;
     if (elapsed >= durationMs) return;
-    for (const s of steps) if (s.atMs <= elapsed && !s.done) ((dependency.slowdown = s.slowdown), (s.done = true));
+    for (const s of steps) {
+      if (s.atMs > elapsed || s.done) continue;
+      dependency.slowdown = s.slowdown;
+      s.done = true;
+    }
     owed += (ratePerSecond * tickMs) / 1000;
     while (owed >= 1) {
       owed--;

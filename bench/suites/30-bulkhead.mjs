@@ -6,6 +6,9 @@ const fn = async () => 1;
 
 export function register({ lib, compare }) {
   const bw = lib.bulkhead({ maxConcurrent: 10, maxQueue: 10 });
+  // The limit never moves here (maxLimit = initialLimit): the row measures the sample (two clock
+  // reads and the window's arithmetic) on top of the shared queue rules, nothing else.
+  const ab = lib.adaptiveBulkhead({ initialLimit: 10, minLimit: 10, maxLimit: 10, maxQueue: 10 });
   const ck = cockatielBulkhead(10, 10);
   const pl = pLimit(10);
 
@@ -13,6 +16,7 @@ export function register({ lib, compare }) {
     ['floor: await fn()', async () => await fn()],
     ['cockatiel bulkhead', () => ck.execute(fn), { baseline: true }],
     ['breakwater bulkhead', () => bw.execute(fn)],
+    ['breakwater adaptiveBulkhead', () => ab.execute(fn)],
     ['p-limit', () => pl(fn)],
   ]);
 }

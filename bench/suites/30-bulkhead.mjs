@@ -6,9 +6,10 @@ const fn = async () => 1;
 
 export function register({ lib, compare }) {
   const bw = lib.bulkhead({ maxConcurrent: 10, maxQueue: 10 });
-  // The limit never moves here (maxLimit = initialLimit): the row measures the sample (two clock
-  // reads and the window's arithmetic) on top of the shared queue rules, nothing else.
-  const ab = lib.adaptiveBulkhead({ initialLimit: 10, minLimit: 10, maxLimit: 10, maxQueue: 10 });
+  // Every sample enters the window (minRttMs 0: an in-process call is faster than 100 µs), so the
+  // row pays the whole sample path: two clock reads, the window's arithmetic, one algorithm call a
+  // second. One call in flight against a limit of 20: AIMD holds the limit, nothing else moves.
+  const ab = lib.adaptiveBulkhead({ maxQueue: 10, window: { minRttMs: 0 } });
   const ck = cockatielBulkhead(10, 10);
   const pl = pLimit(10);
 

@@ -337,6 +337,26 @@ describe('adaptiveBulkhead: sampling and the limit', () => {
     expect([pool.limit, pool.active, pool.queued]).toEqual([1, 0, 0]);
   });
 
+  it('hands new slots to every call waiting at the head of the queue the moment the limit rises', async () => {
+    const clock = new VirtualClock();
+    const pool = adaptiveBulkhead({ algorithm: { update: () => 4 }, clock, initialLimit: 2, maxQueue: 10, window: fastWindow(1) });
+    await call(clock, pool, 1, 'open');
+    await clock.advance(200);
+    const long = deferred();
+    const ender = track(pool.execute(after(clock, 5, 'ender'))); // ends the window when it settles
+    const held = track(pool.execute(() => long.promise));
+    // Both slots taken by calls that skipped the queue: these two wait at the head for a slot.
+    const waiting = [track(pool.execute(() => long.promise)), track(pool.execute(() => long.promise))];
+    await flush();
+    expect([pool.active, pool.queued]).toEqual([2, 2]);
+    await clock.advance(5);
+    // Limit 4: both waiting calls start now, not one per release.
+    expect([ender.value, pool.limit, pool.active, pool.queued]).toEqual(['ender', 4, 3, 0]);
+    long.resolve('done');
+    await flush();
+    expect([held.value, ...waiting.map((w) => w.value), pool.active]).toEqual(['done', 'done', 'done', 0]);
+  });
+
   it('admits no one while in flight is at or above a lowered limit', async () => {
     const clock = new VirtualClock();
     let next = 20;

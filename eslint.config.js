@@ -36,6 +36,10 @@ export default tseslint.config(
     rules: layer('the core imports nothing above it', '^\\.\\./'),
   },
   {
+    files: ['src/core/*/**/*.ts'],
+    rules: layer('the core imports nothing above it', '^\\.\\./\\.\\./'),
+  },
+  {
     files: ['src/index.ts'],
     rules: layer('the root entry imports the core, the policies and the observers only', '^\\./(?!core/|policies/|observe/)'),
   },

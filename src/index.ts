@@ -58,7 +58,7 @@ export {
   type WindowSnapshot,
 } from './policies/circuit-breaker/index.js';
 
-// bulkhead and keyed
+// bulkhead, adaptive bulkhead and keyed
 export {
   bulkhead,
   BulkheadPolicy,
@@ -66,6 +66,20 @@ export {
   type BulkheadEvents,
   type BulkheadOptions,
 } from './policies/bulkhead/index.js';
+export {
+  ADAPTIVE_BULKHEAD_DEFAULTS,
+  adaptiveBulkhead,
+  AdaptiveBulkheadPolicy,
+  type AdaptiveAlgorithm,
+  type AdaptiveBulkheadEvents,
+  type AdaptiveBulkheadOptions,
+  type AimdAlgorithmOptions,
+  type Gradient2AlgorithmOptions,
+  type LimitAlgorithm,
+  type LimitWindow,
+  type SamplingWindowOptions,
+  type VegasAlgorithmOptions,
+} from './policies/adaptive-bulkhead/index.js';
 export {
   DEFAULT_KEY,
   DEFAULT_MAX_KEYS,

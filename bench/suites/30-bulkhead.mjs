@@ -6,6 +6,10 @@ const fn = async () => 1;
 
 export function register({ lib, compare }) {
   const bw = lib.bulkhead({ maxConcurrent: 10, maxQueue: 10 });
+  // Every sample enters the window (minRttMs 0: an in-process call is faster than 100 µs), so the
+  // row pays the whole sample path: two clock reads, the window's arithmetic, one algorithm call a
+  // second. One call in flight against a limit of 20: AIMD holds the limit, nothing else moves.
+  const ab = lib.adaptiveBulkhead({ maxQueue: 10, window: { minRttMs: 0 } });
   const ck = cockatielBulkhead(10, 10);
   const pl = pLimit(10);
 
@@ -13,6 +17,7 @@ export function register({ lib, compare }) {
     ['floor: await fn()', async () => await fn()],
     ['cockatiel bulkhead', () => ck.execute(fn), { baseline: true }],
     ['breakwater bulkhead', () => bw.execute(fn)],
+    ['breakwater adaptiveBulkhead', () => ab.execute(fn)],
     ['p-limit', () => pl(fn)],
   ]);
 }

@@ -78,15 +78,25 @@ export class IsolatedCircuitError extends BreakwaterError {
 Object.defineProperty(IsolatedCircuitError.prototype, 'name', { value: 'IsolatedCircuitError', writable: true, configurable: true });
 
 /** Why a bulkhead refused a call. */
-export type BulkheadRejectReason = 'full' | 'queueTimeout';
+export type BulkheadRejectReason = 'full' | 'queueTimeout' | 'limit';
 
-/** A bulkhead had no free place (`'full'`) or the call waited too long in its queue (`'queueTimeout'`). */
+const REJECT_MESSAGES: Record<BulkheadRejectReason, string> = {
+  full: 'bulkhead is full',
+  queueTimeout: 'bulkhead queue timeout',
+  limit: 'adaptive bulkhead is at its limit',
+};
+
+/**
+ * A bulkhead had no free place (`'full'`), an adaptive bulkhead was at its
+ * current limit with no queue place (`'limit'`), or the call waited too long
+ * in the queue (`'queueTimeout'`).
+ */
 export class BulkheadRejectedError extends BreakwaterError {
-  /** `'full'`: no slot and no queue place; `'queueTimeout'`: queued longer than `queueTimeout`. */
+  /** `'full'`: no slot and no queue place; `'limit'`: the same at an adaptive bulkhead's limit; `'queueTimeout'`: queued longer than `queueTimeout`. */
   readonly reason: BulkheadRejectReason;
 
   constructor(reason: BulkheadRejectReason) {
-    super(reason === 'full' ? 'bulkhead is full' : 'bulkhead queue timeout', false);
+    super(REJECT_MESSAGES[reason], false);
     this.reason = reason;
     (this as Branded)[BRAND] = 'BulkheadRejectedError';
   }

@@ -2,6 +2,7 @@
 // caller, so that `breakwater/testing` loads without fast-check installed.
 import type * as FastCheck from 'fast-check';
 import type { Outcome } from '../core/policy.js';
+import type { AdaptiveBulkheadOptions } from '../policies/adaptive-bulkhead/options.js';
 import type { BulkheadOptions } from '../policies/bulkhead/options.js';
 import type { CircuitBreakerOptions, BreakerWindow } from '../policies/circuit-breaker/options.js';
 import type { InjectFaultOptions, InjectLatencyOptions } from '../policies/chaos/options.js';
@@ -87,6 +88,8 @@ export interface BreakwaterArbitraries {
   circuitBreakerOptions(): Arbitrary<CircuitBreakerOptions>;
   /** Valid options of `bulkhead`. */
   bulkheadOptions(): Arbitrary<BulkheadOptions>;
+  /** Valid options of `adaptiveBulkhead` (every built-in algorithm, short windows, seeded random). */
+  adaptiveBulkheadOptions(): Arbitrary<AdaptiveBulkheadOptions>;
   /** Valid options of `hedge`. */
   hedgeOptions(): Arbitrary<HedgeOptions>;
   /** Valid options of `rateLimit`. */
@@ -260,6 +263,40 @@ export function arbitraries(fc: FastCheckModule): BreakwaterArbitraries {
       })
       .map(({ queueTimeout, ...o }): BulkheadOptions => (queueTimeout === undefined ? o : { ...o, queueTimeout }));
 
+  const adaptiveBulkheadOptions = (): Arbitrary<AdaptiveBulkheadOptions> =>
+    fc
+      .record({
+        algorithm: fc.constantFrom<NonNullable<AdaptiveBulkheadOptions['algorithm']>>(
+          'aimd',
+          'gradient2',
+          'vegas',
+          { kind: 'aimd', backoffRatio: 0.5 },
+          { kind: 'gradient2', rttTolerance: 1, smoothing: 1 },
+          { kind: 'vegas', probeMultiplier: 1 },
+        ),
+        minLimit: fc.integer({ min: 1, max: 10 }),
+        span: fc.integer({ min: 0, max: 50 }),
+        at: fc.integer({ min: 0, max: 100 }),
+        maxQueue: fc.integer({ min: 0, max: 20 }),
+        queueTimeout: fc.option(fc.integer({ min: 1, max: 10_000 }), { nil: undefined }),
+        windowMs: fc.integer({ min: 1, max: 1_000 }),
+        minSamples: fc.integer({ min: 1, max: 10 }),
+        seed: fc.integer({ min: 0, max: 0x7fffffff }),
+      })
+      .map(({ algorithm, minLimit, span, at, queueTimeout, windowMs, minSamples, seed, maxQueue }): AdaptiveBulkheadOptions => {
+        const options: AdaptiveBulkheadOptions = {
+          algorithm,
+          minLimit,
+          maxLimit: minLimit + span,
+          initialLimit: minLimit + Math.round((span * at) / 100),
+          maxQueue,
+          window: { minMs: windowMs, maxMs: windowMs, minSamples },
+          random: seededRandom(seed),
+        };
+        if (queueTimeout !== undefined) options.queueTimeout = queueTimeout;
+        return options;
+      });
+
   const hedgeOptions = (): Arbitrary<HedgeOptions> =>
     fc.record({ delay: fc.integer({ min: 0, max: 1_000 }), maxHedged: fc.integer({ min: 1, max: 3 }) });
 
@@ -303,6 +340,7 @@ export function arbitraries(fc: FastCheckModule): BreakwaterArbitraries {
     retryOptions,
     circuitBreakerOptions,
     bulkheadOptions,
+    adaptiveBulkheadOptions,
     hedgeOptions,
     rateLimitOptions,
     fallbackOptions,

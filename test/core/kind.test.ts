@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  adaptiveBulkhead,
   bulkhead,
   circuitBreaker,
   fallback,
@@ -26,6 +27,7 @@ describe('kind', () => {
     ['injectFault', () => injectFault({ rate: 0, error: () => new Error('x') })],
     ['injectLatency', () => injectLatency({ rate: 0, ms: 1 })],
     ['pipeline', () => pipeline()],
+    ['adaptiveBulkhead', () => adaptiveBulkhead()],
   ] as const)('a %s policy says what kind it is, and is named after it by default', (kind, make) => {
     const policy = make();
     expect(policy.kind).toBe(kind);

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as fcNamespace from 'fast-check';
 import {
+  adaptiveBulkhead,
   bulkhead,
   circuitBreaker,
   fallback,
@@ -103,7 +104,8 @@ describe('arbitraries(fc)', () => {
         arb.keyedOptions(),
         arb.injectFaultOptions(),
         arb.injectLatencyOptions(),
-        (t, r, cb, b, h, rl, f, k, fault, latency) => {
+        arb.adaptiveBulkheadOptions(),
+        (t, r, cb, b, h, rl, f, k, fault, latency, ab) => {
           timeout(t.ms, { strategy: t.strategy, clock });
           retry({ ...r, clock });
           circuitBreaker({ ...cb, clock });
@@ -114,6 +116,9 @@ describe('arbitraries(fc)', () => {
           keyed(() => bulkhead({ maxConcurrent: 1, clock }), { ...k, clock });
           injectFault(fault);
           injectLatency({ ...latency, clock });
+          const pool = adaptiveBulkhead({ ...ab, clock });
+          expect(pool.limit).toBeGreaterThanOrEqual(pool.minLimit);
+          expect(pool.limit).toBeLessThanOrEqual(pool.maxLimit);
         },
       ),
       { numRuns: NUM_RUNS },

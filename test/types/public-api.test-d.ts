@@ -1,6 +1,9 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  adaptiveBulkhead,
+  type AdaptiveBulkheadEvents,
+  type LimitAlgorithm,
   bulkhead,
   type BulkheadOptions,
   type BulkheadRejectReason,
@@ -57,6 +60,8 @@ describe('execute return types', () => {
     expectTypeOf(retry().execute(() => Promise.resolve({ id: 1 }))).toEqualTypeOf<Promise<{ id: number }>>();
     expectTypeOf(circuitBreaker().execute(() => true)).toEqualTypeOf<Promise<boolean>>();
     expectTypeOf(bulkhead({ maxConcurrent: 1 }).execute(async () => [1])).toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf(adaptiveBulkhead().execute(async () => [1])).toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf(keyed(() => adaptiveBulkhead()).get('k').limit).toEqualTypeOf<number>();
     expectTypeOf(hedge({ delay: 1 }).execute(() => null)).toEqualTypeOf<Promise<null>>();
     expectTypeOf(rateLimit({ limit: 1, perMs: 1 }).execute(() => 1n)).toEqualTypeOf<Promise<bigint>>();
     expectTypeOf(keyed(() => bulkhead({ maxConcurrent: 1 })).execute(() => 'k')).toEqualTypeOf<Promise<string>>();
@@ -212,5 +217,20 @@ describe('scriptedFetch', () => {
   it('is shaped like fetch', () => {
     const fake = scriptedFetch([respond(200)], { clock: new VirtualClock() });
     expectTypeOf(fake).toMatchTypeOf<(input: string | URL | Request, init?: RequestInit) => Promise<Response>>();
+  });
+});
+
+describe('adaptiveBulkhead types', () => {
+  it('takes an algorithm by name, with settings, or as a LimitAlgorithm, and types its events', () => {
+    const own: LimitAlgorithm = { update: (window, limit) => (window.didDrop ? limit - 1 : limit) };
+    adaptiveBulkhead({ algorithm: own });
+    adaptiveBulkhead({ algorithm: { kind: 'aimd', backoffRatio: 0.8 } });
+    adaptiveBulkhead({ algorithm: 'vegas', random: () => 0.5 });
+    // @ts-expect-error an unknown algorithm name
+    adaptiveBulkhead({ algorithm: 'cubic' });
+    // @ts-expect-error AIMD has no smoothing
+    adaptiveBulkhead({ algorithm: { kind: 'aimd', smoothing: 1 } });
+    expectTypeOf<AdaptiveBulkheadEvents['limitChanged']>().toEqualTypeOf<{ readonly from: number; readonly to: number }>();
+    adaptiveBulkhead().on('limitChanged', (e) => expectTypeOf(e.to).toEqualTypeOf<number>());
   });
 });

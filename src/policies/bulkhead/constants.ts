@@ -1,6 +1,3 @@
 /** The default `name` of a bulkhead policy. */
 export const BULKHEAD_KIND = 'bulkhead' as const;
-/** By default no call waits: a call that finds every slot taken is rejected at once. */
-export const DEFAULT_MAX_QUEUE = 0;
-/** The longest delay the platform timers hold without overflowing (about 24.8 days). */
-export const MAX_QUEUE_TIMEOUT_MS = 2_147_483_647;
+export { DEFAULT_MAX_QUEUE, MAX_QUEUE_TIMEOUT_MS } from '../../core/admission/admission-policy.js';

@@ -1,6 +1,6 @@
-import type { AbortSubscriber, CallContext } from '../../core/context.js';
-import type { PolicyFunction } from '../../core/policy.js';
-import type { SettleTarget } from '../../core/settle-target.js';
+import type { AbortSubscriber, CallContext } from '../context.js';
+import type { PolicyFunction } from '../policy.js';
+import type { SettleTarget } from '../settle-target.js';
 
 /** Where a queued call stands. Every transition leaves `QUEUED` exactly once. */
 export const QUEUED = 0;

@@ -4,6 +4,8 @@ const entry = {
   index: 'src/index.ts',
   'testing/index': 'src/testing/index.ts',
   'fetch/index': 'src/fetch/index.ts',
+  'otel/index': 'src/otel/index.ts',
+  'prometheus/index': 'src/prometheus/index.ts',
 };
 
 export default defineConfig([
@@ -17,7 +19,7 @@ export default defineConfig([
     platform: 'neutral',
     splitting: true,
     treeshake: true,
-    external: ['breakwater'],
+    external: ['breakwater', '@opentelemetry/api', 'prom-client'],
   },
   {
     // p-limit is ESM-only; the CommonJS build carries its own copy so that
@@ -30,6 +32,6 @@ export default defineConfig([
     platform: 'neutral',
     noExternal: ['p-limit', 'yocto-queue'],
     treeshake: true,
-    external: ['breakwater'],
+    external: ['breakwater', '@opentelemetry/api', 'prom-client'],
   },
 ]);

@@ -20,6 +20,8 @@ const cjs = `
 const bw = require('breakwater');
 const { VirtualClock } = require('breakwater/testing');
 const { resilientFetch } = require('breakwater/fetch');
+// breakwater/otel loads without @opentelemetry/api installed: it names it in types only.
+if (typeof require('breakwater/otel').instrument !== 'function') process.exit(1);
 if (typeof resilientFetch !== 'function' || typeof bw.retry !== 'function' || typeof bw.bulkhead !== 'function') process.exit(1);
 const clock = new VirtualClock();
 const p = bw.pipeline(bw.timeout(10, { clock }));
@@ -31,7 +33,8 @@ const esm = `
 import { pipeline, timeout, TimeoutError } from 'breakwater';
 import { VirtualClock } from 'breakwater/testing';
 import { resilientFetch } from 'breakwater/fetch';
-if (typeof resilientFetch !== 'function') process.exit(1);
+import { instrument } from 'breakwater/otel';
+if (typeof resilientFetch !== 'function' || typeof instrument !== 'function') process.exit(1);
 const clock = new VirtualClock();
 const v = await pipeline(timeout(10, { clock })).execute(() => 'ok');
 if (v !== 'ok' || typeof TimeoutError !== 'function') process.exit(1);

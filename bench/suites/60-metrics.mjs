@@ -76,11 +76,11 @@ export function register({ lib, compare }) {
 
   compare('metrics: four-policy pipeline with the OpenTelemetry SDK', [
     ['bare pipeline', () => bareOtel.execute(fn)],
+    ['breakwater/otel instrument()', () => instrumentedOtel.execute(fn)],
     ['a pipeline nobody instrumented (another instance)', () => untouched.execute(fn)],
     ['bare pipeline, the same three events heard by no-op listeners', () => listened.execute(fn)],
     ['hand-written: same add/record calls around the bare pipeline', handOtel, { baseline: true }],
     ['hand-written listeners on the same events, same add/record calls', () => glued.execute(fn)],
-    ['breakwater/otel instrument()', () => instrumentedOtel.execute(fn)],
   ]);
 
   // --- prom-client ---------------------------------------------------------------------------
@@ -134,8 +134,8 @@ export function register({ lib, compare }) {
 
   compare('metrics: four-policy pipeline with prom-client', [
     ['bare pipeline', () => barePrometheus.execute(fn)],
+    ['breakwater/prometheus instrument()', () => instrumentedPrometheus.execute(fn)],
     ['hand-written: same inc/observe calls around the bare pipeline', handPrometheus, { baseline: true }],
     ['hand-written listeners on the same events, same inc/observe calls', () => gluedPrometheus.execute(fn)],
-    ['breakwater/prometheus instrument()', () => instrumentedPrometheus.execute(fn)],
   ]);
 }

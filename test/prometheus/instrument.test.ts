@@ -138,6 +138,19 @@ describe('breakwater/prometheus: registries', () => {
     expect(registry.getMetricsAsArray()).toEqual([]);
   });
 
+  it('skips a policy that is not breakwater\'s inside a pipeline', async () => {
+    const registry = new Registry();
+    const foreign = { execute: <T>(fn: () => T) => Promise.resolve(fn()) };
+    const p = pipeline({ name: 'mixed' }, foreign, circuitBreaker({ name: 'ours' }));
+    const handle = instrument(p, { registry });
+    await p.execute(() => 1);
+    const text = await registry.metrics();
+    expect(text).toContain('breakwater_call_duration_seconds_count{breakwater_policy_name="ours",breakwater_policy_kind="circuitBreaker",breakwater_outcome="success"} 1');
+    expect(text).toContain('breakwater_pipeline_duration_seconds_count{breakwater_policy_name="mixed"');
+    handle.detach();
+    expect(registry.getMetricsAsArray()).toEqual([]);
+  });
+
   it('never touches the global register', async () => {
     const registry = new Registry();
     const fixture = everyKind();

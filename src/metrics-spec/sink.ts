@@ -307,15 +307,19 @@ export class Sink {
         this.release(pool);
       };
     }
+    // The group outlives its members, so its attribute maps can be held here: the common case
+    // (an event without an error, a feed whose values repeat) looks nothing up.
+    const plainAttributes = group.attributes('events', plain);
+    const last = feeds.map(() => new LastAttributes());
     return (payload) => {
       const error = eventError(payload);
-      countEvent(1, group.attributes('events', error === NO_ERROR ? plain : [event, errorType(error)]));
+      countEvent(1, error === NO_ERROR ? plainAttributes : group.attributes('events', [event, errorType(error)]));
       for (let i = 0; i < feeds.length; i++) {
         const feed = feeds[i] as EventFeed;
-        (records[i] as (value: number, attributes: AttributeMap) => void)(
-          feed.value(payload),
-          group.attributes(feed.instrument, feed.attributes(payload, errorType)),
-        );
+        const values = feed.attributes(payload, errorType);
+        const memo = last[i] as LastAttributes;
+        if (!memo.matches(values)) memo.set(values, group.attributes(feed.instrument, values));
+        (records[i] as (value: number, attributes: AttributeMap) => void)(feed.value(payload), memo.attributes as AttributeMap);
       }
       if (onPool !== undefined) onPool(payload);
     };
@@ -378,6 +382,24 @@ export class Sink {
         report(value, group.attributes(observer.instrument, values));
       }
     }
+  }
+}
+
+/** The attributes a feed recorded with last, and the values they were built from. */
+class LastAttributes {
+  private values: readonly (string | undefined)[] | undefined = undefined;
+  attributes: AttributeMap | undefined = undefined;
+
+  matches(values: readonly (string | undefined)[]): boolean {
+    const previous = this.values;
+    if (previous === undefined || previous.length !== values.length) return false;
+    for (let i = 0; i < values.length; i++) if (previous[i] !== values[i]) return false;
+    return true;
+  }
+
+  set(values: readonly (string | undefined)[], attributes: AttributeMap): void {
+    this.values = values;
+    this.attributes = attributes;
   }
 }
 

@@ -1,6 +1,6 @@
 import { register, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { circuitBreaker, keyed, pipeline, retry } from '../../src/index.js';
+import { circuitBreaker, type Context, keyed, pipeline, type Policy, retry } from '../../src/index.js';
 import { DEFAULT_BUCKETS, INSTRUMENTS, type InstrumentType } from '../../src/metrics-spec/index.js';
 import { DEFAULT_PREFIX, instrument } from '../../src/prometheus/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
@@ -140,7 +140,7 @@ describe('breakwater/prometheus: registries', () => {
 
   it('skips a policy that is not breakwater\'s inside a pipeline', async () => {
     const registry = new Registry();
-    const foreign = { execute: <T>(fn: () => T) => Promise.resolve(fn()) };
+    const foreign = { execute: (fn: (ctx: Context) => unknown) => Promise.resolve(fn({} as Context)) } as unknown as Policy;
     const p = pipeline({ name: 'mixed' }, foreign, circuitBreaker({ name: 'ours' }));
     const handle = instrument(p, { registry });
     await p.execute(() => 1);

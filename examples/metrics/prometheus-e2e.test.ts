@@ -101,7 +101,7 @@ describe.skipIf(skip)('examples/metrics scraped by a real Prometheus', () => {
     const load = (async () => {
       while (traffic) {
         await fetch(`${service}/quote`).then((r) => r.arrayBuffer(), () => undefined);
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 50));
       }
     })();
     try {

@@ -26,8 +26,8 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'error',
       eqeqeq: ['error', 'always'],
       ...nodeLayer(
-        "an entry imports the core as 'breakwater' (decision 0004); only src/core/validate.ts may be imported by path",
-        '^\\.\\./(?!core/validate\\.js$)|^\\.\\./\\.\\./(?!core/validate\\.js$)',
+        "an entry imports the core as 'breakwater' (decision 0004); only src/core/validate.ts (and, for the metrics entries, src/metrics-spec) may be imported by path",
+        '^\\.\\./(?!core/validate\\.js$|metrics-spec/)|^\\.\\./\\.\\./(?!core/validate\\.js$)',
       ),
     },
   },

@@ -7,13 +7,15 @@ const entry = {
   'fetch/index': 'src/fetch/index.ts',
   'pg/index': 'src/pg/index.ts',
   'cache/index': 'src/cache/index.ts',
+  'otel/index': 'src/otel/index.ts',
+  'prometheus/index': 'src/prometheus/index.ts',
 };
 
 const common = {
   target: 'es2022',
   platform: 'neutral',
   // Entries other than the root import the core as 'breakwater' (docs/decisions/0004-entries-import-the-root.md).
-  external: ['breakwater'],
+  external: ['breakwater', '@opentelemetry/api', 'prom-client', 'pg', 'lru-cache'],
 } as const;
 
 export default defineConfig([

@@ -24,6 +24,8 @@ const { resilientFetch } = require('breakwater/fetch');
 const { resilientPool, isPgClientError } = require('breakwater/pg');
 if (typeof resilientPool !== 'function' || !isPgClientError({ code: '23505' })) process.exit(1);
 const { cache } = require('breakwater/cache');
+// breakwater/otel loads without @opentelemetry/api installed: it names it in types only.
+if (typeof require('breakwater/otel').instrument !== 'function') process.exit(1);
 if (typeof resilientFetch !== 'function' || typeof bw.retry !== 'function' || typeof bw.bulkhead !== 'function') process.exit(1);
 const clock = new VirtualClock();
 const p = bw.pipeline(bw.timeout(10, { clock }), cache({ ttl: 10, clock }));
@@ -39,6 +41,8 @@ import { resilientPool, isPgRolledBack } from 'breakwater/pg';
 import { cache } from 'breakwater/cache';
 if (typeof resilientFetch !== 'function') process.exit(1);
 if (typeof resilientPool !== 'function' || !isPgRolledBack({ code: '40001' })) process.exit(1);
+import { instrument } from 'breakwater/otel';
+if (typeof instrument !== 'function') process.exit(1);
 const clock = new VirtualClock();
 const v = await pipeline(timeout(10, { clock })).execute(() => 'ok');
 const cached = pipeline(timeout(10, { clock }), cache({ ttl: 10, clock }));

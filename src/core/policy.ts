@@ -229,14 +229,15 @@ export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> im
    */
   protected emitEvent<K extends keyof E & string>(event: K, ctx: CallContext | undefined, fields: E[K], at?: number): void {
     if (this.listenerCount(event as never) === 0) return;
-    const payload: E[K] & EventBase = {
-      ...fields,
-      policy: this.name,
-      key: ctx?.key,
-      correlationId: ctx?.correlationId,
-      at: at === undefined ? this.clock.now() : at,
-    };
-    (this.emit as (event: string, payload: unknown) => boolean)(event, Object.freeze(payload));
+    // Copied field by field: on Node 20 `{ ...fields, policy, … }` takes a slow path that costs
+    // microseconds per event (docs/decisions/0006-metrics-one-table-two-adapters.md).
+    const payload: Record<string, unknown> = {};
+    for (const name in fields) payload[name] = fields[name];
+    payload.policy = this.name;
+    payload.key = ctx?.key;
+    payload.correlationId = ctx?.correlationId;
+    payload.at = at === undefined ? this.clock.now() : at;
+    (this.emit as (event: string, payload: unknown) => boolean)(event, Object.freeze(payload as E[K] & EventBase));
   }
 
   /** True when someone listens to `event`. @internal */

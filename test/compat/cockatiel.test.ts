@@ -1,0 +1,275 @@
+import * as peer from 'cockatiel';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as shim from '../../src/compat/cockatiel/index.js';
+
+// The same script against cockatiel 4 and against the shim: the same observable results.
+type Lib = typeof shim;
+const libs: [string, Lib][] = [
+  ['cockatiel', peer as unknown as Lib],
+  ['shim', shim],
+];
+
+class MyError extends Error {}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe.each(libs)('%s', (_name, c) => {
+  it('retry: maxAttempts counts retries; onRetry gets delay and attempt; onGiveUp the last error', async () => {
+    const p = c.retry(c.handleAll, { maxAttempts: 2, backoff: new c.ConstantBackoff(50) });
+    const retries: unknown[] = [];
+    const giveUps: unknown[] = [];
+    p.onRetry((e) => retries.push({ delay: e.delay, attempt: e.attempt, error: 'error' in e ? String(e.error) : undefined }));
+    p.onGiveUp((e) => giveUps.push('error' in e ? String(e.error) : 'value'));
+    const attempts: number[] = [];
+    const result = p
+      .execute(({ attempt }) => {
+        attempts.push(attempt);
+        throw new MyError('x' + attempt);
+      })
+      .catch((e: unknown) => String(e));
+    await vi.runAllTimersAsync();
+    expect(await result).toBe('Error: x2');
+    expect(attempts).toEqual([0, 1, 2]);
+    expect(retries).toEqual([
+      { delay: 50, attempt: 1, error: 'Error: x0' },
+      { delay: 50, attempt: 2, error: 'Error: x1' },
+    ]);
+    expect(giveUps).toEqual(['Error: x2']);
+  });
+
+  it('retry: the default retries without end at delay 0 until a success', async () => {
+    const p = c.retry(c.handleAll, {});
+    let n = 0;
+    const result = p.execute(() => (++n < 5 ? Promise.reject(new Error('no')) : n));
+    await vi.runAllTimersAsync();
+    expect(await result).toBe(5);
+  });
+
+  it('retry: unhandled errors are not retried; handled results are, and the last value resolves', async () => {
+    const p = c.retry(c.handleType(MyError).orWhenResult((r) => r === 'bad'), { maxAttempts: 1 });
+    let calls = 0;
+    await expect(
+      p.execute(() => {
+        calls++;
+        throw new TypeError('other');
+      }),
+    ).rejects.toThrow(TypeError);
+    expect(calls).toBe(1);
+    const value = p.execute(() => 'bad');
+    await vi.runAllTimersAsync();
+    expect(await value).toBe('bad');
+  });
+
+  it('retry: the delay follows the backoff chain per call (IterableBackoff)', async () => {
+    const p = c.retry(c.handleAll, { maxAttempts: 3, backoff: new c.IterableBackoff([10, 20]) });
+    const delays: number[] = [];
+    p.onRetry((e) => delays.push(e.delay));
+    const r = p.execute(() => Promise.reject(new Error('e'))).catch(() => 'done');
+    await vi.runAllTimersAsync();
+    expect(await r).toBe('done');
+    expect(delays).toEqual([10, 20, 20]);
+  });
+
+  it('circuitBreaker: opens after the breaker says so, rejects with BrokenCircuitError, half-opens after halfOpenAfter', async () => {
+    const p = c.circuitBreaker(c.handleType(MyError), { halfOpenAfter: 1000, breaker: new c.ConsecutiveBreaker(2) });
+    const events: string[] = [];
+    p.onBreak(() => events.push('break'));
+    p.onHalfOpen(() => events.push('halfOpen'));
+    p.onReset(() => events.push('reset'));
+    p.onStateChange((s) => events.push('state' + String(s)));
+    const fail = (): never => {
+      throw new MyError();
+    };
+    await expect(p.execute(fail)).rejects.toBeInstanceOf(MyError);
+    expect(p.state).toBe(c.CircuitState.Closed);
+    await expect(p.execute(fail)).rejects.toBeInstanceOf(MyError);
+    expect(p.state).toBe(c.CircuitState.Open);
+    await expect(p.execute(() => 1)).rejects.toBeInstanceOf(c.BrokenCircuitError);
+    expect((p.lastFailure as { error: unknown }).error).toBeInstanceOf(MyError);
+    vi.advanceTimersByTime(1000);
+    const probe = p.execute(() => Promise.resolve(42));
+    expect(p.state).toBe(c.CircuitState.HalfOpen);
+    expect(await probe).toBe(42);
+    expect(p.state).toBe(c.CircuitState.Closed);
+    expect(events).toEqual(['break', 'state1', 'halfOpen', 'state2', 'reset', 'state0']);
+  });
+
+  it('circuitBreaker: callers beyond the half-open trial wait for its verdict', async () => {
+    const p = c.circuitBreaker(c.handleAll, { halfOpenAfter: 100, breaker: new c.ConsecutiveBreaker(1) });
+    await expect(p.execute(() => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    vi.advanceTimersByTime(100);
+    let first = false;
+    const a = p.execute(async () => {
+      await new Promise((r) => setTimeout(r, 10));
+      first = true;
+      return 1;
+    });
+    const b = p.execute(() => (first ? 2 : -1));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await Promise.all([a, b])).toEqual([1, 2]);
+  });
+
+  it('circuitBreaker: isolate holds it open until every handle is disposed', async () => {
+    const p = c.circuitBreaker(c.handleAll, { halfOpenAfter: 100, breaker: new c.ConsecutiveBreaker(1) });
+    const breaks: unknown[] = [];
+    p.onBreak((e) => breaks.push(e));
+    const h1 = p.isolate();
+    const h2 = p.isolate();
+    expect(breaks).toEqual([{ isolated: true }]);
+    expect(p.state).toBe(c.CircuitState.Isolated);
+    await expect(p.execute(() => 1)).rejects.toBeInstanceOf(c.IsolatedCircuitError);
+    h1.dispose();
+    expect(p.state).toBe(c.CircuitState.Isolated);
+    h2.dispose();
+    expect(p.state).toBe(c.CircuitState.Closed);
+    expect(await p.execute(() => 1)).toBe(1);
+  });
+
+  it('circuitBreaker: toJSON hydrates a new breaker through initialState', async () => {
+    const p = c.circuitBreaker(c.handleAll, { halfOpenAfter: 1000, breaker: new c.ConsecutiveBreaker(1) });
+    await expect(p.execute(() => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    const q = c.circuitBreaker(c.handleAll, { halfOpenAfter: 1000, breaker: new c.ConsecutiveBreaker(1), initialState: p.toJSON() });
+    expect(q.state).toBe(c.CircuitState.Open);
+    await expect(q.execute(() => 1)).rejects.toBeInstanceOf(c.BrokenCircuitError);
+    expect(c.isHydratingCircuitError((q.lastFailure as { error: unknown }).error)).toBe(true);
+  });
+
+  it('timeout: aggressive rejects with TaskCancelledError and aborts the signal; onTimeout fires', async () => {
+    const p = c.timeout(100, c.TimeoutStrategy.Aggressive);
+    let timeouts = 0;
+    p.onTimeout(() => timeouts++);
+    let signal: AbortSignal | undefined;
+    const r = p.execute(({ signal: s }) => {
+      signal = s;
+      return new Promise(() => undefined);
+    });
+    const settled = r.catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    const error = (await settled) as Error;
+    expect(c.isTaskCancelledError(error)).toBe(true);
+    expect(error.message).toBe('Operation timed out after 100ms');
+    expect(signal?.aborted).toBe(true);
+    expect(timeouts).toBe(1);
+  });
+
+  it('timeout: cooperative waits for the function; the signal aborts on return unless abortOnReturn is false', async () => {
+    const p = c.timeout(100, c.TimeoutStrategy.Cooperative);
+    let signal: AbortSignal | undefined;
+    const r = p.execute(({ signal: s }) => {
+      signal = s;
+      return new Promise((res) => setTimeout(() => res('late'), 150));
+    });
+    await vi.advanceTimersByTimeAsync(150);
+    expect(await r).toBe('late');
+    expect(signal?.aborted).toBe(true);
+    const keep = c.timeout(100, { strategy: c.TimeoutStrategy.Cooperative, abortOnReturn: false });
+    let s2: AbortSignal | undefined;
+    expect(await keep.execute(({ signal: s }) => ((s2 = s), 1))).toBe(1);
+    expect(s2?.aborted).toBe(false);
+  });
+
+  it('bulkhead: runs limit calls, queues queue more, rejects the rest with BulkheadRejectedError', async () => {
+    const p = c.bulkhead(1, 1);
+    let rejects = 0;
+    p.onReject(() => rejects++);
+    const slow = (v: number) => () => new Promise<number>((r) => setTimeout(() => r(v), 10));
+    const a = p.execute(slow(1));
+    const b = p.execute(slow(2));
+    expect(p.executionSlots).toBe(0);
+    expect(p.queueSlots).toBe(0);
+    const error = (await p.execute(slow(3)).catch((e: unknown) => e)) as Error;
+    expect(c.isBulkheadRejectedError(error)).toBe(true);
+    expect(error.message).toBe('Bulkhead capacity exceeded (0/1 execution slots, 0/1 available)');
+    expect(rejects).toBe(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(await Promise.all([a, b])).toEqual([1, 2]);
+    expect(p.executionSlots).toBe(1);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(p.execute(slow(4), aborted.signal)).rejects.toBeInstanceOf(c.TaskCancelledError);
+  });
+
+  it('fallback: a handled failure resolves with the value or the factory', async () => {
+    expect(await c.fallback(c.handleAll, 'fb').execute(() => Promise.reject(new Error('x')))).toBe('fb');
+    expect(await c.fallback(c.handleWhenResult((r) => r === 0), () => 'zero').execute(() => 0)).toBe('zero');
+    await expect(c.fallback(c.handleType(MyError), 'fb').execute(() => Promise.reject(new TypeError('t')))).rejects.toThrow(TypeError);
+  });
+
+  it('wrap and noop: contexts merge, onSuccess/onFailure report duration and handling', async () => {
+    const r = c.retry(c.handleAll, { maxAttempts: 1 });
+    const t = c.timeout(1000, c.TimeoutStrategy.Aggressive);
+    const w = c.wrap(r, t);
+    const seen: unknown[] = [];
+    const value = await w.execute((ctx) => {
+      seen.push(typeof ctx.attempt, ctx.signal instanceof AbortSignal);
+      return 'ok';
+    });
+    expect(value).toBe('ok');
+    expect(seen).toEqual(['number', true]);
+    const failures: unknown[] = [];
+    c.noop.onFailure((e) => failures.push(e.handled));
+    await expect(c.noop.execute(() => Promise.reject(new Error('n')))).rejects.toThrow('n');
+    expect(failures).toEqual([false]);
+  });
+
+  it('errors: guards and messages', () => {
+    expect(new c.BrokenCircuitError().message).toBe('Execution prevented because the circuit breaker is open');
+    expect(new c.IsolatedCircuitError()).toBeInstanceOf(c.BrokenCircuitError);
+    expect(c.isBrokenCircuitError(new c.IsolatedCircuitError())).toBe(true);
+    expect(c.isIsolatedCircuitError(new c.BrokenCircuitError())).toBe(false);
+    expect(new c.TaskCancelledError().message).toBe('Operation cancelled');
+    expect(c.isBrokenCircuitError(new Error())).toBe(false);
+  });
+
+  it('backoffs: exponential without jitter doubles up to maxDelay; constant stays', () => {
+    let b = new c.ExponentialBackoff({ generator: c.noJitterGenerator, initialDelay: 100, maxDelay: 350 }).next();
+    const durations: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      durations.push(b.duration);
+      b = b.next(undefined as never);
+    }
+    expect(durations).toEqual([100, 200, 350, 350]);
+    expect(new c.ConstantBackoff(7).next().next(undefined).duration).toBe(7);
+    const d = new c.DelegateBackoff<{ attempt: number }>((ctx) => ctx.attempt * 10).next({ attempt: 3 });
+    expect(d.duration).toBe(30);
+  });
+
+  it('events: Event.once and Event.toPromise', async () => {
+    const e = new c.EventEmitter<number>();
+    const got: number[] = [];
+    c.Event.once(e.addListener, (v) => got.push(v));
+    e.emit(1);
+    e.emit(2);
+    expect(got).toEqual([1]);
+    const next = c.Event.toPromise(e.addListener);
+    e.emit(3);
+    expect(await next).toBe(3);
+  });
+
+  it('CountBreaker and SamplingBreaker validate their options as cockatiel does', () => {
+    expect(() => new c.CountBreaker({ threshold: 1, size: 10 })).toThrow(RangeError);
+    expect(() => new c.CountBreaker({ threshold: 0.5, size: 0 })).toThrow(RangeError);
+    expect(() => new c.SamplingBreaker({ threshold: 0, duration: 1000 })).toThrow(RangeError);
+  });
+});
+
+describe('shim only', () => {
+  it('rejects nonsense the peer accepts, naming the option', () => {
+    expect(() => shim.retry(shim.handleAll, { maxAttempts: -1 })).toThrow(/maxAttempts/);
+    expect(() => shim.timeout(-5, shim.TimeoutStrategy.Aggressive)).toThrow(/duration/);
+    expect(() => shim.circuitBreaker(shim.handleAll, { halfOpenAfter: -1, breaker: new shim.ConsecutiveBreaker(1) })).toThrow(/halfOpenAfter/);
+    expect(() => shim.bulkhead(0)).toThrow(/maxConcurrent/);
+  });
+
+  it('runs on breakwater: a timer per sleep, none left when calls settle', async () => {
+    const p = shim.wrap(shim.retry(shim.handleAll, { maxAttempts: 2 }), shim.timeout(100, shim.TimeoutStrategy.Aggressive));
+    const r = p.execute(() => 'ok');
+    expect(await r).toBe('ok');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

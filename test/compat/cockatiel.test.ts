@@ -251,6 +251,157 @@ describe.each(libs)('%s', (_name, c) => {
     expect(await next).toBe(3);
   });
 
+  it('retry: a listener that moves fake time in onRetry moves the sleep on (the timer exists by then)', async () => {
+    const p = c.retry(c.handleAll, { maxAttempts: 2, backoff: new c.IterableBackoff([30, 60]) });
+    const delays: number[] = [];
+    p.onRetry(({ delay }) => {
+      delays.push(delay);
+      vi.advanceTimersByTime(delay);
+    });
+    let calls = 0;
+    await expect(
+      p.execute(() => {
+        calls++;
+        throw new MyError();
+      }),
+    ).rejects.toBeInstanceOf(MyError);
+    expect([calls, delays]).toEqual([3, [30, 60]]);
+  });
+
+  it('retry: an aborted caller signal stops retrying and hands back the failure', async () => {
+    const parent = new AbortController();
+    let calls = 0;
+    const error = new Error('stop');
+    await expect(
+      c.retry(c.handleAll, { maxAttempts: 3 }).execute(({ signal }) => {
+        calls++;
+        parent.abort();
+        expect(signal.aborted).toBe(true);
+        throw error;
+      }, parent.signal),
+    ).rejects.toBe(error);
+    expect(calls).toBe(1);
+  });
+
+  it('circuitBreaker: halfOpenAfter as a backoff: the chain moves on each reopen and restarts after closing', async () => {
+    const seen: number[] = [];
+    class Steps {
+      constructor(readonly duration: number) {}
+      next(ctx: { attempt: number; result: object }): Steps {
+        seen.push(ctx.attempt);
+        expect('error' in ctx.result).toBe(true);
+        return new Steps(this.duration + 100);
+      }
+    }
+    const p = c.circuitBreaker(c.handleAll, { halfOpenAfter: new Steps(0), breaker: new c.ConsecutiveBreaker(1) });
+    const fail = (): Promise<never> => Promise.reject(new Error('x'));
+    await expect(p.execute(fail)).rejects.toThrow('x');
+    expect(seen).toEqual([1]);
+    vi.advanceTimersByTime(100);
+    await expect(p.execute(fail)).rejects.toThrow('x');
+    expect(seen).toEqual([1, 2]);
+    vi.advanceTimersByTime(199);
+    await expect(p.execute(() => 1)).rejects.toBeInstanceOf(c.BrokenCircuitError);
+    vi.advanceTimersByTime(1);
+    expect(await p.execute(() => 1)).toBe(1);
+    await expect(p.execute(fail)).rejects.toThrow('x');
+    expect(seen).toEqual([1, 2, 1]);
+  });
+
+  it('circuitBreaker: a waiting caller whose signal aborted gets TaskCancelledError once the trial closes the circuit', async () => {
+    const p = c.circuitBreaker(c.handleAll, { halfOpenAfter: 100, breaker: new c.ConsecutiveBreaker(1) });
+    await expect(p.execute(() => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    vi.advanceTimersByTime(100);
+    const trial = p.execute(() => Promise.resolve(42));
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(p.execute(() => 1, aborted.signal)).rejects.toBeInstanceOf(c.TaskCancelledError);
+    expect(await trial).toBe(42);
+    expect(p.state).toBe(c.CircuitState.Closed);
+  });
+
+  it('circuitBreaker, timeout, bulkhead: the caller signal is linked into the function\'s', async () => {
+    for (const policy of [
+      c.circuitBreaker(c.handleAll, { halfOpenAfter: 100, breaker: new c.ConsecutiveBreaker(3) }),
+      c.timeout(1000, c.TimeoutStrategy.Cooperative),
+      c.bulkhead(1, 1),
+    ]) {
+      const parent = new AbortController();
+      await policy.execute(({ signal }) => {
+        expect(signal.aborted).toBe(false);
+        parent.abort();
+        expect(signal.aborted).toBe(true);
+      }, parent.signal);
+    }
+  });
+
+  it('timeout: events per strategy (success, failure, timeout)', async () => {
+    const counts = { success: 0, failure: 0, timeout: 0 };
+    const agg = c.timeout(5, c.TimeoutStrategy.Aggressive);
+    agg.onSuccess(() => counts.success++);
+    agg.onFailure(() => counts.failure++);
+    agg.onTimeout(() => counts.timeout++);
+    const late = agg.execute(() => new Promise((r) => setTimeout(r, 10))).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(c.isTaskCancelledError(await late)).toBe(true);
+    expect(counts).toEqual({ success: 0, failure: 1, timeout: 1 });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(counts).toEqual({ success: 0, failure: 1, timeout: 1 });
+    const coop = c.timeout(5, c.TimeoutStrategy.Cooperative);
+    const coopCounts = { success: 0, timeout: 0 };
+    coop.onSuccess(() => coopCounts.success++);
+    coop.onTimeout(() => coopCounts.timeout++);
+    const ok = coop.execute(() => new Promise((r) => setTimeout(() => r('v'), 10)));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await ok).toBe('v');
+    expect(coopCounts).toEqual({ success: 1, timeout: 1 });
+  });
+
+  it('bulkhead: queue order, and a queued call aborted while waiting is cancelled without running', async () => {
+    const b = c.bulkhead(2, 2);
+    const order: string[] = [];
+    const job = (i: number) => async () => {
+      order.push(`${i} in`);
+      await new Promise((r) => setTimeout(r, i * 2));
+      order.push(`${i} out`);
+      return i;
+    };
+    const out = [0, 1, 2, 3].map((i) => b.execute(job(i)));
+    await expect(b.execute(job(4))).rejects.toBeInstanceOf(c.BulkheadRejectedError);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(await Promise.all(out)).toEqual([0, 1, 2, 3]);
+    expect(order).toEqual(['0 in', '1 in', '0 out', '2 in', '1 out', '3 in', '2 out', '3 out']);
+    const q = c.bulkhead(1, Infinity);
+    const hold = q.execute(() => new Promise((r) => setTimeout(r, 10)));
+    const ctl = new AbortController();
+    const queued = q.execute(() => {
+      throw new Error('must not run');
+    }, ctl.signal);
+    ctl.abort();
+    const settled = queued.catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(10);
+    await hold;
+    expect(await settled).toBeInstanceOf(c.TaskCancelledError);
+  });
+
+  it('wrap: wrapped lists the policies; context has signal and attempt 0', async () => {
+    const policies = [
+      c.retry(c.handleAll, { maxAttempts: 2 }),
+      c.circuitBreaker(c.handleAll, { halfOpenAfter: 100, breaker: new c.ConsecutiveBreaker(2) }),
+      c.fallback(c.handleAll, 'foo'),
+      c.timeout(1000, c.TimeoutStrategy.Aggressive),
+      c.noop,
+    ] as const;
+    const w = c.wrap(...policies);
+    expect((w as unknown as { wrapped: unknown }).wrapped).toEqual(policies);
+    expect(
+      await w.execute((ctx) => {
+        expect((ctx as unknown as { attempt: number }).attempt).toBe(0);
+        return 5;
+      }),
+    ).toBe(5);
+  });
+
   it('CountBreaker and SamplingBreaker validate their options as cockatiel does', () => {
     expect(() => new c.CountBreaker({ threshold: 1, size: 10 })).toThrow(RangeError);
     expect(() => new c.CountBreaker({ threshold: 0.5, size: 0 })).toThrow(RangeError);

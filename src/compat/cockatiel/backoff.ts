@@ -69,8 +69,9 @@ const delegateStep = <T, S>(fn: DelegateBackoffFn<T, S>, state: S | undefined, d
  */
 export class IterableBackoff implements IBackoffFactory<unknown> {
   constructor(private readonly durations: ReadonlyArray<number>) {}
-  /** The first step. */
-  next(_context?: unknown): IBackoff<unknown> {
+  /** The first step (the context is not read). */
+  next(...context: [unknown?]): IBackoff<unknown> {
+    void context;
     return iterableStep(this.durations, 0);
   }
 }

@@ -250,7 +250,8 @@ export class RetryPolicy implements IPolicy<IRetryContext> {
       warnNotIdempotent: false,
       retryOn: (outcome: Outcome) => {
         const a = outcome.ok ? outcome.value : undefined;
-        if (!(a instanceof Attempt) || !a.failed) return false;
+        // cockatiel stops retrying once the caller's signal aborted, and hands back the last failure.
+        if (!(a instanceof Attempt) || !a.failed || (a.call as RetryCall).signal.aborted) return false;
         this.deciding = a as Attempt<unknown, RetryCall>;
         return true;
       },
@@ -294,8 +295,9 @@ export class RetryPolicy implements IPolicy<IRetryContext> {
     const executor = this.executor;
     const attempt = (ctx: Context): Promise<Attempt<T, RetryCall>> =>
       executor.invoke(fn, { attempt: ctx.attempt - 1, signal }).then((result) => new Attempt(result, call));
-    const run = signal === NEVER_ABORTED ? this.inner.execute(attempt) : this.inner.execute(attempt, { signal });
-    return run.then((a) => {
+    // The caller's signal reaches the function, not breakwater's retry: cockatiel runs
+    // the first attempt even when the signal is already aborted, and only stops retrying.
+    return this.inner.execute(attempt).then((a) => {
       if (a.failed) {
         this.giveUpEmitter.emit(failureOf(a.result));
       }
@@ -483,7 +485,8 @@ export class CircuitBreakerPolicy implements IPolicy {
       const executor = this.executor;
       const run = (): Promise<Attempt<T>> => executor.invoke(fn, { signal }).then((result) => new Attempt(result, state));
       try {
-        const a = await (signal === NEVER_ABORTED ? this.inner.execute(run) : this.inner.execute(run, { signal }));
+        // As in cockatiel, the signal goes to the function only: an aborted caller still runs when closed.
+        const a = await this.inner.execute(run);
         return returnOrThrow(a.result);
       } catch (error) {
         if (bwIsIsolated(error)) throw new IsolatedCircuitError();
@@ -561,26 +564,55 @@ export class TimeoutPolicy implements IPolicy<ICancellationContext> {
     return new TimeoutPolicy(this.duration, this.options, this.executor, true);
   }
 
-  /** Runs `fn` with a signal that aborts at the deadline. */
+  /** Runs `fn` with a signal that aborts at the deadline (and when the caller's `signal` aborts). */
   execute<T>(fn: (context: ICancellationContext, signal: AbortSignal) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
     const aggressive = this.options?.strategy !== TimeoutStrategy.Cooperative;
     const abortOnReturn = this.options?.abortOnReturn !== false;
-    const executor = this.executor;
+    const duration = this.duration;
+    const cancelled = (): TaskCancelledError => new TaskCancelledError(`Operation timed out after ${duration}ms`);
+    // The caller's signal is linked into the function's, not given to breakwater: cockatiel
+    // lets a cooperative call finish after the caller aborts, and ends an aggressive one with
+    // its own TaskCancelledError.
     const run = (ctx: Context): Promise<T> => {
-      // cockatiel aborts the signal when the call returns too: our own controller follows breakwater's.
       const controller = new AbortController();
-      const inner = ctx.signal;
-      const follow = (): void => controller.abort(inner.reason);
-      if (inner.aborted) follow();
-      else inner.addEventListener('abort', follow, { once: true });
-      const done = (): void => {
-        inner.removeEventListener('abort', follow);
-        if (abortOnReturn) controller.abort();
+      const deadline = ctx.signal;
+      const follow = (): void => {
+        if (!controller.signal.aborted) controller.abort();
       };
-      return executor.invoke(fn, { signal: controller.signal }, controller.signal).then(
-        (result) => {
+      let stopParent: (() => void) | undefined;
+      let parentAborted: Promise<never> | undefined;
+      if (signal) {
+        if (signal.aborted) follow();
+        else {
+          let rejectWork: ((error: unknown) => void) | undefined;
+          if (aggressive) parentAborted = new Promise<never>((_, reject) => (rejectWork = reject));
+          const onParent = (): void => {
+            follow();
+            this.timeoutEmitter.emit();
+            rejectWork?.(cancelled());
+          };
+          signal.addEventListener('abort', onParent, { once: true });
+          stopParent = () => signal.removeEventListener('abort', onParent);
+        }
+      }
+      if (deadline.aborted) follow();
+      else deadline.addEventListener('abort', follow, { once: true });
+      const done = (): void => {
+        deadline.removeEventListener('abort', follow);
+        stopParent?.();
+        if (abortOnReturn) follow();
+      };
+      let work: Promise<T>;
+      try {
+        work = Promise.resolve(fn({ signal: controller.signal }, controller.signal));
+      } catch (error) {
+        work = Promise.reject(error);
+      }
+      if (parentAborted) work = Promise.race([work, parentAborted]);
+      return work.then(
+        (value) => {
           done();
-          return returnOrThrow(result);
+          return value;
         },
         (error: unknown) => {
           done();
@@ -588,19 +620,16 @@ export class TimeoutPolicy implements IPolicy<ICancellationContext> {
         },
       );
     };
-    const started = signal ? this.inner.execute(run, { signal }) : this.inner.execute(run);
-    return started.catch((error: unknown) => {
-      if (bwIsTimeout(error)) {
-        const cause = (error as { cause?: unknown }).cause;
-        if (!aggressive && cause !== undefined) throw cause;
-        throw new TaskCancelledError(`Operation timed out after ${this.duration}ms`);
-      }
-      if (signal?.aborted && error === signal.reason && aggressive) {
-        this.timeoutEmitter.emit();
-        throw new TaskCancelledError(`Operation timed out after ${this.duration}ms`);
-      }
-      throw error;
-    });
+    return this.executor
+      .invoke(() =>
+        this.inner.execute(run).catch((error: unknown) => {
+          if (!bwIsTimeout(error)) throw error;
+          const cause = (error as { cause?: unknown }).cause;
+          if (!aggressive && cause !== undefined) throw cause;
+          throw cancelled();
+        }),
+      )
+      .then(returnOrThrow);
   }
 }
 
@@ -647,13 +676,13 @@ export class BulkheadPolicy implements IPolicy {
   /** Runs `fn` when a place is free; rejects with `BulkheadRejectedError` when the queue is full too. */
   execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = NEVER_ABORTED): Promise<T> {
     if (signal.aborted) return Promise.reject(new TaskCancelledError());
-    const run = (): PromiseLike<T> | T => fn({ signal });
-    const started = signal === NEVER_ABORTED ? this.inner.execute(run) : this.inner.execute(run, { signal });
-    return started.catch((error: unknown) => {
-      if (bwIsBulkheadRejected(error)) {
-        if ((error as { reason?: string }).reason === 'full') throw new BulkheadRejectedError(this.capacity, this.queueCapacity);
+    // cockatiel checks the signal when the call's turn comes (a queued call keeps its
+    // place until then) and never cuts a running call short; the signal reaches fn only.
+    const run = (): PromiseLike<T> | T => (signal.aborted ? Promise.reject(new TaskCancelledError()) : fn({ signal }));
+    return this.inner.execute(run).catch((error: unknown) => {
+      if (bwIsBulkheadRejected(error) && (error as { reason?: string }).reason === 'full') {
+        throw new BulkheadRejectedError(this.capacity, this.queueCapacity);
       }
-      if (signal.aborted && error === signal.reason) throw new TaskCancelledError();
       throw error;
     }) as Promise<T>;
   }

@@ -402,6 +402,21 @@ describe.each(libs)('%s', (_name, c) => {
     ).toBe(5);
   });
 
+  it('usePolicy (experimentalDecorators form): the method gets the context; a trailing signal becomes the call\'s', async () => {
+    const descriptor: PropertyDescriptor = {
+      value(this: { factor: number }, n: number, ctx: { attempt: number; signal: AbortSignal }) {
+        if (ctx.attempt < 2) throw new Error('again');
+        return { n: n * this.factor, attempt: ctx.attempt, aborted: ctx.signal.aborted };
+      },
+    };
+    c.usePolicy(c.retry(c.handleAll, { maxAttempts: 5 }))({}, 'double', descriptor);
+    const target = { factor: 3, double: descriptor.value as (n: number, signal?: AbortSignal) => Promise<unknown> };
+    const r = target.double(2);
+    await vi.runAllTimersAsync();
+    expect(await r).toEqual({ n: 6, attempt: 2, aborted: false });
+    expect(() => c.usePolicy(c.noop)({}, 'x', { value: 1 })).toThrow('Can only decorate functions with @cockatiel, got number');
+  });
+
   it('CountBreaker and SamplingBreaker validate their options as cockatiel does', () => {
     expect(() => new c.CountBreaker({ threshold: 1, size: 10 })).toThrow(RangeError);
     expect(() => new c.CountBreaker({ threshold: 0.5, size: 0 })).toThrow(RangeError);
@@ -410,6 +425,16 @@ describe.each(libs)('%s', (_name, c) => {
 });
 
 describe('shim only', () => {
+  it('usePolicy works as a standard decorator too (called as the runtime calls it)', async () => {
+    const method = function (this: { k: number }, n: number, ctx?: shim.IRetryContext): number {
+      return n * this.k + (ctx?.attempt ?? 100);
+    };
+    const decorated = shim.usePolicy(shim.retry(shim.handleAll, { maxAttempts: 1 }))(method, {
+      kind: 'method',
+    } as ClassMethodDecoratorContext);
+    expect(await decorated.call({ k: 2 }, 2)).toBe(4);
+  });
+
   it('rejects nonsense the peer accepts, naming the option', () => {
     expect(() => shim.retry(shim.handleAll, { maxAttempts: -1 })).toThrow(/maxAttempts/);
     expect(() => shim.timeout(-5, shim.TimeoutStrategy.Aggressive)).toThrow(/duration/);

@@ -200,7 +200,12 @@ describe('shim only', () => {
     expect(() => new Shim(passFail, { cache: true })).toThrow(/cache/);
     expect(() => new Shim(passFail, { coalesce: true })).toThrow(/coalesce/);
     expect(() => new Shim(passFail, { timeout: '10' as never })).toThrow(/timeout/);
-    expect(() => new Shim(passFail, { resetTimeout: -1 })).toThrow(/resetTimeout/);
+    expect(() => new Shim(passFail, { resetTimeout: -1 })).toThrow(/resetTimeout must be a finite number/);
+    expect(() => new Shim(passFail, { rollingCountBuckets: NaN })).toThrow(RangeError);
+    expect(() => new Shim(passFail, { errorThresholdPercentage: Infinity })).toThrow(RangeError);
+    expect(() => new Shim(passFail, { capacity: 0 })).toThrow(/capacity must be an integer >= 1/);
+    expect(new Shim(passFail, { timeout: 0, rollingCountTimeout: 0, rollingCountBuckets: 0 }).options.timeout).toBe(0);
+    expect(new Shim(passFail, { timeout: false }).options.timeout).toBe(false);
   });
 
   it('shutdown clears every timer, the health check included', () => {

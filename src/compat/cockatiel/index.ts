@@ -805,21 +805,36 @@ export function bulkhead(limit: number, queue = 0): BulkheadPolicy {
   return new BulkheadPolicy(limit, queue);
 }
 
+/** A method decorator, in both forms: TypeScript's `experimentalDecorators` (cockatiel's) and standard decorators. */
+export interface PolicyDecorator {
+  (target: unknown, key: string | symbol, descriptor: PropertyDescriptor): void;
+  <F extends (this: never, ...args: never[]) => unknown>(value: F, context: ClassMethodDecoratorContext): F;
+}
+
 /**
  * Decorates a method so each call runs through `policy`; a trailing `AbortSignal` argument becomes the call's signal.
+ * The method gets the policy's context as one more argument.
  *
  * @example
- * class Db { @usePolicy(retry(handleAll, { maxAttempts: 3 })) get(id: string, ctx?: IDefaultPolicyContext) {} }
+ * class Db { @usePolicy(retry(handleAll, { maxAttempts: 3 })) get(id: string, ctx?: IRetryContext) {} }
  */
-export function usePolicy(policy: IPolicy<IDefaultPolicyContext, never>) {
-  return (_target: unknown, _key: string, descriptor: PropertyDescriptor): void => {
-    const inner: unknown = descriptor.value;
+export function usePolicy(policy: IPolicy<IDefaultPolicyContext, never>): PolicyDecorator {
+  const wrapMethod = (inner: unknown): ((this: unknown, ...args: unknown[]) => unknown) => {
     if (typeof inner !== 'function') throw new Error(`Can only decorate functions with @cockatiel, got ${typeof inner}`);
-    descriptor.value = function (this: unknown, ...args: unknown[]) {
+    return function (this: unknown, ...args: unknown[]) {
       const signal = args[args.length - 1] instanceof AbortSignal ? (args.pop() as AbortSignal) : undefined;
       return policy.execute((context) => (inner as (...a: unknown[]) => unknown).apply(this, [...args, context]), signal);
     };
   };
+  return ((target: unknown, keyOrContext: unknown, descriptor?: PropertyDescriptor): unknown => {
+    if (descriptor !== undefined) {
+      descriptor.value = wrapMethod(descriptor.value);
+      return undefined;
+    }
+    // A standard decorator gets the method itself and a context object.
+    void keyOrContext;
+    return wrapMethod(target);
+  }) as PolicyDecorator;
 }
 
 /** A timeout after `duration` ms. @example timeout(1000, TimeoutStrategy.Cooperative) */

@@ -46,7 +46,9 @@ export interface CircuitBreakerOptions {
   /** Fires in the window below which the breaker never opens. @defaultValue 0 */
   volumeThreshold?: number;
   /** An error for which this returns true counts as a success and is not a failure. @defaultValue () => false */
-  errorFilter?: (error: unknown, ...args: never[]) => boolean;
+  // `any`, as @types/opossum has it: filters written against it read properties of the error unchecked.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  errorFilter?: (error: any, ...args: any[]) => boolean;
   /** Aborted when a call times out. */
   abortController?: AbortController;
   /** Make a new `abortController` when the breaker half-opens or closes after one was aborted. */
@@ -63,6 +65,10 @@ export interface CircuitBreakerOptions {
   cache?: boolean;
   /** Refused: the shim does not coalesce (opossum's coalesce option). */
   coalesce?: boolean;
+  /** Kept for code that sets it; the shim does not cache. @defaultValue 0 */
+  cacheTTL?: number;
+  /** Kept for code that sets it; the shim does not coalesce. @defaultValue the timeout */
+  coalesceTTL?: number | false;
   [option: string]: unknown;
 }
 
@@ -115,12 +121,16 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
-function finiteOption(name: string, value: unknown, min: number): void {
+function describeValue(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? 'an object' : String(value);
+}
+
+/** A numeric option: absent, or a finite number >= 0 (opossum takes NaN and strings and misbehaves later). */
+function finiteOption(name: string, value: unknown): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new TypeError(`opossum: options.${name} must be a number, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
-  }
-  if (value < min) throw new RangeError(`opossum: options.${name} must be >= ${min}, got ${value}`);
+  const message = `opossum: options.${name} must be a finite number >= 0, got ${describeValue(value)}`;
+  if (typeof value !== 'number') throw new TypeError(message);
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(message);
 }
 
 /**
@@ -184,11 +194,10 @@ class CircuitBreaker<TI extends unknown[] = unknown[], TR = unknown> extends Eve
     if (typeof options !== 'object' || options === null) throw new TypeError(`opossum: options must be an object, got ${String(options)}`);
     if (options.cache) throw new TypeError('opossum: options.cache is not supported by breakwater/compat/opossum (use breakwater/cache)');
     if (options.coalesce) throw new TypeError('opossum: options.coalesce is not supported by breakwater/compat/opossum');
-    if (options.timeout !== false) finiteOption('timeout', options.timeout, 0);
-    finiteOption('resetTimeout', options.resetTimeout, 0);
-    finiteOption('errorThresholdPercentage', options.errorThresholdPercentage, 0);
-    finiteOption('rollingCountTimeout', options.rollingCountTimeout, 1);
-    finiteOption('rollingCountBuckets', options.rollingCountBuckets, 1);
+    if (options.timeout !== false) finiteOption('timeout', options.timeout);
+    for (const name of ['resetTimeout', 'errorThresholdPercentage', 'rollingCountTimeout', 'rollingCountBuckets', 'cacheTTL', 'coalesceTTL'] as const) {
+      finiteOption(name, options[name]);
+    }
     if (options.capacity !== undefined) {
       // opossum silently ignores a capacity that is not an integer and, at 0, rejects every call.
       if (typeof options.capacity !== 'number') throw new TypeError(`opossum: options.capacity must be an integer >= 1, got ${typeof options.capacity}`);
@@ -209,6 +218,9 @@ class CircuitBreaker<TI extends unknown[] = unknown[], TR = unknown> extends Eve
     o.capacity = Number.isInteger(options.capacity) ? (options.capacity as number) : UNLIMITED;
     o.errorFilter = (options.errorFilter as typeof o.errorFilter | undefined) || (() => false);
     o.enableSnapshots = options.enableSnapshots !== false;
+    o.cacheTTL = options.cacheTTL ?? 0;
+    o.coalesce = false;
+    o.coalesceTTL = options.coalesceTTL ?? o.timeout;
     this.options = o;
     if (options.autoRenewAbortController && !options.abortController) options.abortController = new AbortController();
     if (options.abortController && typeof options.abortController.abort !== 'function') {
@@ -235,7 +247,8 @@ class CircuitBreaker<TI extends unknown[] = unknown[], TR = unknown> extends Eve
     };
 
     if (o.status) {
-      this.ownStatus = o.status instanceof Status ? o.status : new Status({ ...o, stats: o.status });
+      // As opossum does: plain stats start a window of the default size.
+      this.ownStatus = o.status instanceof Status ? o.status : new Status({ stats: o.status });
     } else {
       this.ownStatus = new Status(o);
     }
@@ -585,12 +598,18 @@ class CircuitBreaker<TI extends unknown[] = unknown[], TR = unknown> extends Eve
 // opossum's types: `CircuitBreaker.Options` and friends, as @types/opossum names them.
 // eslint-disable-next-line @typescript-eslint/no-namespace
 declare namespace CircuitBreaker {
-  /** opossum's options. */
-  export type Options = CircuitBreakerOptions;
+  /** opossum's options (`TI`, the action's arguments, as @types/opossum has it). */
+  export type Options<TI extends unknown[] = unknown[]> = CircuitBreakerOptions & { cacheGetKey?: (...args: TI) => string };
   /** The rolling window's totals. */
   export type Stats = import('./status.js').Stats;
   /** The rolling window. */
   export type Status = import('./status.js').Status;
+  /** What `Status` and `CircuitBreaker.newStatus` accept. */
+  export type StatusOptions = import('./status.js').StatusOptions;
+  /** One bucket of the window. */
+  export type Bucket = import('./status.js').Bucket;
+  /** The buckets, newest first. */
+  export type Window = import('./status.js').Bucket[];
   /** The state part of `toJSON()`. */
   export type State = CircuitBreakerState;
 }

@@ -24,26 +24,13 @@ export default defineConfig([
   {
     // p-limit is ESM-only; the CommonJS build carries its own copy so that
     // require('breakwater') works on every Node 20 release (docs/decisions/0001-commonjs-and-p-limit.md).
-    entry: Object.fromEntries(Object.entries(entry).filter(([key]) => key !== 'compat/opossum/index')),
+    entry,
     format: ['cjs'],
     dts: true,
     sourcemap: true,
     target: 'es2022',
     platform: 'neutral',
     noExternal: ['p-limit', 'yocto-queue'],
-    treeshake: true,
-    external: ['breakwater'],
-  },
-  {
-    // opossum's module is the class itself, so require('breakwater/compat/opossum') is too.
-    entry: { 'compat/opossum/index': 'src/compat/opossum/index.ts' },
-    format: ['cjs'],
-    dts: true,
-    sourcemap: true,
-    target: 'es2022',
-    platform: 'neutral',
-    // esbuild makes module.exports the class; .default keeps `import CircuitBreaker from` working through interop.
-    footer: { js: 'module.exports.default = module.exports;' },
     treeshake: true,
     external: ['breakwater'],
   },

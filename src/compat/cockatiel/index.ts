@@ -166,34 +166,41 @@ class ExecuteWrapper {
   }
 
   /** Resolves with the sorted result; rejects only with an error the filters do not handle. */
-  async invoke<T, A extends unknown[]>(fn: (...args: A) => PromiseLike<T> | T, ...args: A): Promise<Result<T>> {
+  invoke<T, A extends unknown[]>(fn: (...args: A) => PromiseLike<T> | T, ...args: A): Promise<Result<T>> {
+    return this.run(fn, args, undefined) as Promise<Result<T>>;
+  }
+
+  /**
+   * `invoke`, with `tag` carried on the result object: what breakwater's policies
+   * see as the call's value, so `retryOn`, `backoff` and `failOn` know whose it is.
+   */
+  async run<T, A extends unknown[], G>(fn: (...args: A) => PromiseLike<T> | T, args: A, tag: G): Promise<Tagged<T, G>> {
     const watch = this.successEmitter.size || this.failureEmitter.size ? stopwatch() : undefined;
     try {
       const value = await fn(...args);
       if (!this.resultFilter(value)) {
         if (watch) this.successEmitter.emit({ duration: watch() });
-        return { success: value };
+        return { success: value, [TAG]: tag, failed: false };
       }
       if (watch) this.failureEmitter.emit({ duration: watch(), handled: true, reason: { value } });
-      return { value };
+      return { value, [TAG]: tag, failed: true };
     } catch (error) {
       const handled = this.errorFilter(error);
       if (watch) this.failureEmitter.emit({ duration: watch(), handled, reason: { error } });
       if (!handled) throw error;
-      return { error };
+      return { error, [TAG]: tag, failed: true };
     }
   }
 }
 
-/** A handled failure (or a success) carried through breakwater as a value, with the call it belongs to. */
-class Attempt<T, S = unknown> {
-  constructor(
-    readonly result: Result<T>,
-    readonly call: S,
-  ) {}
-  get failed(): boolean {
-    return !('success' in this.result);
-  }
+/** Where a result object carries the call it belongs to. */
+const TAG: unique symbol = Symbol('call');
+
+/** A sorted result on its way through breakwater, with its call and whether the filters call it a failure. */
+type Tagged<T, G> = Result<T> & { readonly [TAG]: G; readonly failed: boolean };
+
+function isTagged(value: unknown): value is Tagged<unknown, unknown> {
+  return typeof value === 'object' && value !== null && TAG in value;
 }
 
 function failureOf<T>(result: Result<T>): FailureReason<T> {
@@ -234,7 +241,7 @@ export class RetryPolicy implements IPolicy<IRetryContext> {
   readonly onGiveUp: Event<FailureReason<unknown>> = this.giveUpEmitter.addListener;
   private readonly inner: ReturnType<typeof bwRetry>;
   /** The attempt retry is deciding on: set in retryOn, read in backoff, in the same turn. */
-  private deciding: Attempt<unknown, RetryCall> | undefined;
+  private deciding: Tagged<unknown, RetryCall> | undefined;
 
   constructor(
     private readonly options: IRetryPolicyConfig,
@@ -251,8 +258,8 @@ export class RetryPolicy implements IPolicy<IRetryContext> {
       retryOn: (outcome: Outcome) => {
         const a = outcome.ok ? outcome.value : undefined;
         // cockatiel stops retrying once the caller's signal aborted, and hands back the last failure.
-        if (!(a instanceof Attempt) || !a.failed || (a.call as RetryCall).signal.aborted) return false;
-        this.deciding = a as Attempt<unknown, RetryCall>;
+        if (!isTagged(a) || !a.failed || (a[TAG] as RetryCall).signal.aborted) return false;
+        this.deciding = a as Tagged<unknown, RetryCall>;
         return true;
       },
       backoff: ({ attempt }) => this.delayFor(attempt),
@@ -278,11 +285,11 @@ export class RetryPolicy implements IPolicy<IRetryContext> {
     const a = this.deciding;
     this.deciding = undefined;
     if (a === undefined) return 0;
-    const call = a.call;
-    const context: IRetryBackoffContext<unknown> = { attempt, signal: call.signal, result: failureOf(a.result) };
+    const call = a[TAG];
+    const context: IRetryBackoffContext<unknown> = { attempt, signal: call.signal, result: failureOf(a) };
     call.backoff = call.backoff ? call.backoff.next(context) : this.options.backoff.next(context);
     const delay = call.backoff.duration;
-    const event = { ...failureOf(a.result), delay, attempt };
+    const event = { ...failureOf(a), delay, attempt };
     // cockatiel announces the retry once its sleep is scheduled, so a listener
     // that ticks fake timers moves the sleep on: breakwater schedules it in this turn.
     queueMicrotask(() => this.retryEmitter.emit(event));
@@ -293,17 +300,16 @@ export class RetryPolicy implements IPolicy<IRetryContext> {
   execute<T>(fn: (context: IRetryContext) => PromiseLike<T> | T, signal: AbortSignal = NEVER_ABORTED): Promise<T> {
     const call: RetryCall = { signal, backoff: undefined };
     const executor = this.executor;
-    const attempt = (ctx: Context): Promise<Attempt<T, RetryCall>> =>
-      executor.invoke(fn, { attempt: ctx.attempt - 1, signal }).then((result) => new Attempt(result, call));
+    const attempt = (ctx: Context): Promise<Tagged<T, RetryCall>> => executor.run(fn, [{ attempt: ctx.attempt - 1, signal }], call);
     // The caller's signal reaches the function, not breakwater's retry: cockatiel runs
     // the first attempt even when the signal is already aborted, and only stops retrying.
-    return this.inner.execute(attempt).then((a) => {
-      if (a.failed) {
-        this.giveUpEmitter.emit(failureOf(a.result));
-      }
-      return returnOrThrow(a.result);
-    });
+    return this.inner.execute(attempt).then(this.finish) as Promise<T>;
   }
+
+  private readonly finish = (a: Tagged<unknown, RetryCall>): unknown => {
+    if (a.failed) this.giveUpEmitter.emit(failureOf(a));
+    return returnOrThrow(a);
+  };
 }
 
 // ---------------------------------------------------------------- circuit breaker
@@ -439,13 +445,13 @@ export class CircuitBreakerPolicy implements IPolicy {
   private judge(outcome: Outcome): boolean {
     if (!outcome.ok) return false;
     const a = outcome.value;
-    if (!(a instanceof Attempt)) return false;
-    const state = a.call as CircuitState;
+    if (!isTagged(a)) return false;
+    const state = a[TAG] as CircuitState;
     if (!a.failed) {
       if (state !== CircuitState.HalfOpen) this.options.breaker.success(state);
       return false;
     }
-    this.failureSeen = failureOf(a.result as Result<unknown>);
+    this.failureSeen = failureOf(a);
     return this.options.breaker.failure(state);
   }
 
@@ -474,30 +480,35 @@ export class CircuitBreakerPolicy implements IPolicy {
   }
 
   /** Runs `fn` unless the circuit is open; in half-open, callers beyond the trial wait for its verdict. */
-  async execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = NEVER_ABORTED): Promise<T> {
-    for (;;) {
-      const state = this.state; // reading it moves an elapsed open to half-open, with its events
-      if (state === CircuitState.HalfOpen && this.decision === undefined) {
-        let resolve!: () => void;
-        const promise = new Promise<void>((r) => (resolve = r));
-        this.decision = { promise, resolve };
-      }
-      const executor = this.executor;
-      const run = (): Promise<Attempt<T>> => executor.invoke(fn, { signal }).then((result) => new Attempt(result, state));
-      try {
-        // As in cockatiel, the signal goes to the function only: an aborted caller still runs when closed.
-        const a = await this.inner.execute(run);
-        return returnOrThrow(a.result);
-      } catch (error) {
-        if (bwIsIsolated(error)) throw new IsolatedCircuitError();
-        if (!bwIsBroken(error)) throw error;
-        const waiting = this.decision;
-        if (state !== CircuitState.HalfOpen || waiting === undefined) throw new BrokenCircuitError();
-        await waiting.promise;
-        if (this.state === CircuitState.Closed && signal.aborted) throw new TaskCancelledError();
-        if (this.state !== CircuitState.Closed) throw new BrokenCircuitError();
-      }
+  execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = NEVER_ABORTED): Promise<T> {
+    const state = this.state; // reading it moves an elapsed open to half-open, with its events
+    if (state === CircuitState.HalfOpen && this.decision === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.decision = { promise, resolve };
     }
+    const executor = this.executor;
+    // As in cockatiel, the signal goes to the function only: an aborted caller still runs when closed.
+    return this.inner
+      .execute(() => executor.run(fn, [{ signal }], state))
+      .then(returnOrThrow, (error: unknown) => this.rejected(error, state, fn, signal)) as Promise<T>;
+  }
+
+  /** breakwater's rejection, in cockatiel's terms; a caller beyond the half-open trial waits for its verdict. */
+  private async rejected<T>(
+    error: unknown,
+    state: CircuitState,
+    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
+    signal: AbortSignal,
+  ): Promise<T> {
+    if (bwIsIsolated(error)) throw new IsolatedCircuitError();
+    if (!bwIsBroken(error)) throw error;
+    const waiting = this.decision;
+    if (state !== CircuitState.HalfOpen || waiting === undefined) throw new BrokenCircuitError();
+    await waiting.promise;
+    if (this.state === CircuitState.Closed && signal.aborted) throw new TaskCancelledError();
+    if (this.state !== CircuitState.Closed) throw new BrokenCircuitError();
+    return this.execute(fn, signal);
   }
 }
 

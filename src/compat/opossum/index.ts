@@ -106,7 +106,7 @@ const dateClock: Clock = {
 function buildError(message: string, code: CircuitBreakerError['code']): CircuitBreakerError {
   const error = new Error(message) as CircuitBreakerError;
   error.code = code;
-  Object.defineProperty(error, OUR_ERROR, { value: true });
+  (error as unknown as Record<symbol, boolean>)[OUR_ERROR] = true;
   return error;
 }
 

@@ -16,8 +16,8 @@ import {
 export function stockClient(lookup) {
   const events = [];
   const retryPolicy = retry(handleAll, { maxAttempts: 2, backoff: new ConstantBackoff(5) });
-  const breaker = circuitBreaker(handleAll, { halfOpenAfter: 50, breaker: new ConsecutiveBreaker(3) });
-  const perAttempt = timeout(30, TimeoutStrategy.Aggressive);
+  const breaker = circuitBreaker(handleAll, { halfOpenAfter: 300, breaker: new ConsecutiveBreaker(3) });
+  const perAttempt = timeout(100, TimeoutStrategy.Aggressive);
   const unknownStock = fallback(handleAll, { stock: null });
   retryPolicy.onRetry(({ attempt }) => events.push(`retry ${attempt}`));
   retryPolicy.onGiveUp(() => events.push('give up'));

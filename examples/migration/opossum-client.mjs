@@ -6,9 +6,9 @@ export function stockClient(lookup) {
   const events = [];
   const breaker = new CircuitBreaker(lookup, {
     name: 'inventory',
-    timeout: 30,
+    timeout: 100,
     errorThresholdPercentage: 50,
-    resetTimeout: 50,
+    resetTimeout: 300,
     volumeThreshold: 2,
   });
   breaker.fallback((sku) => ({ sku, stock: null }));

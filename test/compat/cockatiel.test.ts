@@ -417,6 +417,49 @@ describe.each(libs)('%s', (_name, c) => {
     expect(() => c.usePolicy(c.noop)({}, 'x', { value: 1 })).toThrow('Can only decorate functions with @cockatiel, got number');
   });
 
+  it.each([
+    ['decorrelated jitter (the default)', undefined],
+    ['no jitter', 'noJitterGenerator'],
+    ['full jitter', 'fullJitterGenerator'],
+    ['half jitter', 'halfJitterGenerator'],
+  ] as const)('ExponentialBackoff defaults (initialDelay 128, maxDelay 30000, exponent 2): %s', (_label, generator) => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      const durationsOf = (lib: Lib): number[] => {
+        const options = generator === undefined ? undefined : { generator: lib[generator] as never };
+        let step = new lib.ExponentialBackoff(options).next();
+        const durations: number[] = [];
+        for (let i = 0; i < 12; i++) {
+          durations.push(step.duration);
+          step = step.next(undefined);
+        }
+        return durations;
+      };
+      const durations = durationsOf(c);
+      expect(durations.every((d) => d >= 0 && d <= 30_000)).toBe(true);
+      expect(durations.at(-1)).toBeGreaterThan(durations[1] ?? 0);
+      // The same numbers as cockatiel's own, on the same draws.
+      expect(durations).toEqual(durationsOf(peer as unknown as Lib));
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
+  it('defaults: bulkhead queue 0, halfOpenSampling one trial, retry without end', async () => {
+    const b = c.bulkhead(1);
+    expect([b.executionSlots, b.queueSlots]).toEqual([1, 0]);
+    const p = c.circuitBreaker(c.handleAll, { halfOpenAfter: 10, breaker: new c.ConsecutiveBreaker(1) });
+    await expect(p.execute(() => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    vi.advanceTimersByTime(10);
+    const trial = p.execute(() => new Promise((r) => setTimeout(() => r(1), 5)));
+    let second = false;
+    const waiting = p.execute(() => ((second = true), 2));
+    await vi.advanceTimersByTimeAsync(1);
+    expect(second).toBe(false);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(await Promise.all([trial, waiting])).toEqual([1, 2]);
+  });
+
   it('CountBreaker and SamplingBreaker validate their options as cockatiel does', () => {
     expect(() => new c.CountBreaker({ threshold: 1, size: 10 })).toThrow(RangeError);
     expect(() => new c.CountBreaker({ threshold: 0.5, size: 0 })).toThrow(RangeError);

@@ -190,6 +190,66 @@ describe.each(libs)('%s', (_name, CircuitBreaker) => {
     expect(() => b.healthCheck('x' as never)).toThrow('Health check function must be a function');
   });
 
+  it('call(context) binds this; getSignal/getAbortController; autoRenewAbortController renews on half-open', async () => {
+    const b = make(function (this: { v: number } | undefined) {
+      return Promise.resolve(this?.v);
+    });
+    expect(await b.call({ v: 3 })).toBe(3);
+    expect(b.getSignal()).toBeUndefined();
+    const r = make(() => new Promise(() => undefined), { timeout: 10, resetTimeout: 20, autoRenewAbortController: true, errorThresholdPercentage: 1 });
+    const first = r.getAbortController();
+    const t = r.fire().catch((e: { code: string }) => e.code);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await t).toBe('ETIMEDOUT');
+    expect(first?.signal.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(r.halfOpen).toBe(true);
+    expect(r.getSignal()?.aborted).toBe(false);
+    expect(r.getAbortController()).not.toBe(first);
+  });
+
+  it('allowWarmUp: no opening during the first rollingCountTimeout', async () => {
+    const b = make(passFail, { allowWarmUp: true, errorThresholdPercentage: 1, rollingCountTimeout: 100 });
+    expect(b.warmUp).toBe(true);
+    const r = b.fire(-1).catch(() => 'failed');
+    await vi.advanceTimersByTimeAsync(10);
+    expect([await r, b.closed]).toEqual(['failed', true]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(b.warmUp).toBe(false);
+  });
+
+  it('rotateBucketController rotates the window; disable and enable detach and attach it', async () => {
+    const { EventEmitter } = await import('node:events');
+    const rotate = new EventEmitter();
+    const b = make(passFail, { rotateBucketController: rotate });
+    expect(rotate.listenerCount('rotate')).toBe(1);
+    const r = b.fire(1);
+    await vi.advanceTimersByTimeAsync(10);
+    await r;
+    expect(b.stats.successes).toBe(1);
+    for (let i = 0; i < 10; i++) rotate.emit('rotate');
+    expect(b.stats.successes).toBe(0);
+    b.disable();
+    expect(rotate.listenerCount('rotate')).toBe(0);
+    b.enable();
+    b.enable();
+    expect(rotate.listenerCount('rotate')).toBe(1);
+  });
+
+  it('hydrates stats from a Status or plain stats; rollingPercentilesEnabled false reads -1', () => {
+    const status = CircuitBreaker.newStatus({ stats: { fires: 4, failures: 1 } as never });
+    expect(make(passFail, { status }).stats.fires).toBe(4);
+    expect(make(passFail, { status: { fires: 2, successes: 2 } as never }).stats.successes).toBe(2);
+    const off = make(passFail, { rollingPercentilesEnabled: false });
+    expect([off.stats.latencyMean, off.stats.percentiles[0.5]]).toEqual([-1, -1]);
+    expect([make(passFail).stats.latencyMean, make(passFail).stats.percentiles[0.99]]).toEqual([0, 0]);
+  });
+
+  it('works with values and plain functions; a breaker as fallback is fired with the arguments', async () => {
+    expect(await make('raw' as never).fire()).toBe('raw');
+    expect(await make(() => 'plain').fire()).toBe('plain');
+  });
+
   it('bad input: no action is a TypeError', () => {
     expect(() => new CircuitBreaker(undefined as never)).toThrow('No action provided. Cannot construct a CircuitBreaker without an invocable action.');
   });

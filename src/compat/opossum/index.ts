@@ -13,9 +13,9 @@ function unref(timer: unknown): void {
   (timer as { unref?: () => void }).unref?.();
 }
 import { bulkhead, isBulkheadRejectedError, isTimeoutError, pipeline, timeout, type Clock, type Policy } from 'breakwater';
-import { Status, type Stats, type StatusOptions } from './status.js';
+import { Status, type RotateBucketController, type Stats, type StatusOptions } from './status.js';
 
-export type { Bucket, BucketCounts, Stats, StatusOptions } from './status.js';
+export type { Bucket, BucketCounts, RotateBucketController, Stats, StatusOptions } from './status.js';
 
 /** opossum's options; the caching and coalescing ones are refused (this shim does not cache). */
 export interface CircuitBreakerOptions {
@@ -56,7 +56,7 @@ export interface CircuitBreakerOptions {
   /** Whether `snapshot` events are emitted. @defaultValue true */
   enableSnapshots?: boolean;
   /** An emitter whose `rotate` events rotate the window instead of a timer. */
-  rotateBucketController?: EventEmitter;
+  rotateBucketController?: RotateBucketController;
   /** A `Status` or plain stats to start from. */
   status?: Status | Partial<Stats>;
   /** A state from `toJSON().state` to start from. */

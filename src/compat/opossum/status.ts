@@ -42,13 +42,20 @@ export interface Stats extends BucketCounts {
   latencyMean: number;
 }
 
+/** What rotates the window when given: any emitter of `rotate` events (Node's EventEmitter, for one). */
+export interface RotateBucketController {
+  on(event: 'rotate', listener: () => void): unknown;
+  removeListener(event: 'rotate', listener: () => void): unknown;
+  listeners(event: 'rotate'): readonly unknown[];
+}
+
 /** The options `Status` reads; a subset of the breaker's. */
 export interface StatusOptions {
   rollingCountBuckets?: number;
   rollingCountTimeout?: number;
   rollingPercentilesEnabled?: boolean;
   enableSnapshots?: boolean;
-  rotateBucketController?: EventEmitter;
+  rotateBucketController?: RotateBucketController;
   stats?: Partial<Stats>;
 }
 
@@ -102,7 +109,7 @@ export class Status extends EventEmitter {
   /** Whether `snapshot` events are emitted. @defaultValue true */
   readonly enableSnapshots: boolean;
   /** The emitter whose `rotate` events rotate the buckets instead of a timer, if any. */
-  readonly rotateBucketController: EventEmitter | undefined;
+  readonly rotateBucketController: RotateBucketController | undefined;
   /** Moves the window on by one bucket (the newest first). */
   readonly rotateBucket: () => void;
   private readonly buckets: Bucket[];

@@ -9,6 +9,8 @@ const entry = {
   'cache/index': 'src/cache/index.ts',
   'otel/index': 'src/otel/index.ts',
   'prometheus/index': 'src/prometheus/index.ts',
+  'compat/cockatiel/index': 'src/compat/cockatiel/index.ts',
+  'compat/opossum/index': 'src/compat/opossum/index.ts',
 };
 
 const common = {

@@ -26,7 +26,12 @@ if (typeof resilientPool !== 'function' || !isPgClientError({ code: '23505' })) 
 const { cache } = require('breakwater/cache');
 // breakwater/otel loads without @opentelemetry/api installed: it names it in types only.
 if (typeof require('breakwater/otel').instrument !== 'function') process.exit(1);
+const cockatiel = require('breakwater/compat/cockatiel');
+const CircuitBreaker = require('breakwater/compat/opossum');
 if (typeof resilientFetch !== 'function' || typeof bw.retry !== 'function' || typeof bw.bulkhead !== 'function') process.exit(1);
+// opossum's module is the class itself; cockatiel's a set of named exports.
+if (typeof CircuitBreaker !== 'function' || typeof cockatiel.retry !== 'function') process.exit(1);
+new CircuitBreaker(() => 'ok').fire().then((v) => { if (v !== 'ok') process.exit(1); });
 const clock = new VirtualClock();
 const p = bw.pipeline(bw.timeout(10, { clock }), cache({ ttl: 10, clock }));
 p.execute(() => 'ok', { key: 'k', idempotent: true }).then((v) => p.execute(() => 'again', { key: 'k', idempotent: true }).then((w) => {
@@ -43,6 +48,12 @@ if (typeof resilientFetch !== 'function') process.exit(1);
 if (typeof resilientPool !== 'function' || !isPgRolledBack({ code: '40001' })) process.exit(1);
 import { instrument } from 'breakwater/otel';
 if (typeof instrument !== 'function') process.exit(1);
+import { handleAll, retry as cockatielRetry } from 'breakwater/compat/cockatiel';
+import CircuitBreaker from 'breakwater/compat/opossum';
+if ((await cockatielRetry(handleAll, { maxAttempts: 1 }).execute(() => 1)) !== 1) process.exit(1);
+const breaker = new CircuitBreaker(() => 'ok');
+if ((await breaker.fire()) !== 'ok') process.exit(1);
+breaker.shutdown();
 const clock = new VirtualClock();
 const v = await pipeline(timeout(10, { clock })).execute(() => 'ok');
 const cached = pipeline(timeout(10, { clock }), cache({ ttl: 10, clock }));
@@ -67,7 +78,7 @@ if (value !== 'ok' || !(error instanceof TimeoutError) || error.ms !== 10) throw
 console.log('root entry: ok on ' + RUNTIME);`;
 
 // The CommonJS build must carry p-limit itself (docs/decisions/0001-commonjs-and-p-limit.md).
-for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/index.cjs', 'dist/pg/index.cjs', 'dist/cache/index.cjs']) {
+for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/index.cjs', 'dist/pg/index.cjs', 'dist/cache/index.cjs', 'dist/compat/cockatiel/index.cjs', 'dist/compat/opossum/index.cjs']) {
   const text = readFileSync(join(root, file), 'utf8');
   if (/require\(["'](p-limit|yocto-queue)["']\)/.test(text)) throw new Error(`${file} requires an ESM-only package`);
 }

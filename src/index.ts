@@ -101,7 +101,15 @@ export {
   type FallbackValue,
 } from './policies/fallback/index.js';
 export { DEFAULT_MAX_HEDGED, hedge, HedgePolicy, type HedgeEvents, type HedgeOptions } from './policies/hedge/index.js';
-export { rateLimit, RateLimitPolicy, type RateLimitEvents, type RateLimitOptions } from './policies/rate-limit/index.js';
+export {
+  DEFAULT_RATE_LIMIT_MAX_KEYS,
+  DEFAULT_RATE_LIMIT_MODE,
+  rateLimit,
+  RateLimitPolicy,
+  type RateLimitEvents,
+  type RateLimitMode,
+  type RateLimitOptions,
+} from './policies/rate-limit/index.js';
 export {
   injectFault,
   InjectFaultPolicy,
@@ -114,3 +122,23 @@ export {
   type InjectLatencyEvents,
   type InjectLatencyOptions,
 } from './policies/chaos/index.js';
+
+// shared state: the store protocol, the in-memory store, and the base a store builds on (breakwater/redis)
+export {
+  isSharedStore,
+  memoryStore,
+  MemoryStore,
+  StoreBase,
+  StoreTimeoutError,
+  type BreakerCounts,
+  type BreakerReport,
+  type BreakerView,
+  type BucketRule,
+  type Grant,
+  type MemoryStoreOptions,
+  type SharedStore,
+  type StoreEvents,
+  type StoreHealthOptions,
+  type StoreListener,
+  type StoreReply,
+} from './store/index.js';

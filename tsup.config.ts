@@ -4,6 +4,7 @@ const entry = {
   index: 'src/index.ts',
   'testing/index': 'src/testing/index.ts',
   'fetch/index': 'src/fetch/index.ts',
+  'redis/index': 'src/redis/index.ts',
 };
 
 export default defineConfig([
@@ -17,7 +18,7 @@ export default defineConfig([
     platform: 'neutral',
     splitting: true,
     treeshake: true,
-    external: ['breakwater'],
+    external: ['breakwater', 'redis', 'ioredis'],
   },
   {
     // p-limit is ESM-only; the CommonJS build carries its own copy so that
@@ -30,6 +31,6 @@ export default defineConfig([
     platform: 'neutral',
     noExternal: ['p-limit', 'yocto-queue'],
     treeshake: true,
-    external: ['breakwater'],
+    external: ['breakwater', 'redis', 'ioredis'],
   },
 ]);

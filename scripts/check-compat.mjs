@@ -20,7 +20,8 @@ const cjs = `
 const bw = require('breakwater');
 const { VirtualClock } = require('breakwater/testing');
 const { resilientFetch } = require('breakwater/fetch');
-if (typeof resilientFetch !== 'function' || typeof bw.retry !== 'function' || typeof bw.bulkhead !== 'function') process.exit(1);
+const { redisStore } = require('breakwater/redis');
+if (typeof resilientFetch !== 'function' || typeof redisStore !== 'function' || typeof bw.retry !== 'function' || typeof bw.bulkhead !== 'function') process.exit(1);
 const clock = new VirtualClock();
 const p = bw.pipeline(bw.timeout(10, { clock }));
 p.execute(() => 'ok').then((v) => {
@@ -31,7 +32,8 @@ const esm = `
 import { pipeline, timeout, TimeoutError } from 'breakwater';
 import { VirtualClock } from 'breakwater/testing';
 import { resilientFetch } from 'breakwater/fetch';
-if (typeof resilientFetch !== 'function') process.exit(1);
+import { redisStore } from 'breakwater/redis';
+if (typeof resilientFetch !== 'function' || typeof redisStore !== 'function') process.exit(1);
 const clock = new VirtualClock();
 const v = await pipeline(timeout(10, { clock })).execute(() => 'ok');
 if (v !== 'ok' || typeof TimeoutError !== 'function') process.exit(1);
@@ -53,7 +55,7 @@ if (value !== 'ok' || !(error instanceof TimeoutError) || error.ms !== 10) throw
 console.log('root entry: ok on ' + RUNTIME);`;
 
 // The CommonJS build must carry p-limit itself (docs/decisions/0001-commonjs-and-p-limit.md).
-for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/index.cjs']) {
+for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/index.cjs', 'dist/redis/index.cjs']) {
   const text = readFileSync(join(root, file), 'utf8');
   if (/require\(["'](p-limit|yocto-queue)["']\)/.test(text)) throw new Error(`${file} requires an ESM-only package`);
 }

@@ -35,7 +35,7 @@ for (const page of pages) {
   }
 }
 
-const entries = { breakwater: 'src/index.ts', 'breakwater/testing': 'src/testing/index.ts', 'breakwater/fetch': 'src/fetch/index.ts' };
+const entries = { breakwater: 'src/index.ts', 'breakwater/testing': 'src/testing/index.ts', 'breakwater/fetch': 'src/fetch/index.ts', 'breakwater/redis': 'src/redis/index.ts' };
 const paths = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, [join(root, v)]]));
 writeFileSync(
   join(out, 'tsconfig.json'),

@@ -18,22 +18,31 @@ interface Lease {
 class Lru<V> {
   private readonly map = new Map<string | undefined, V>();
   private readonly max: number;
+  /** The most recent entry: a run of calls with one key skips the map (the hot path of a lease). */
+  private newestKey: string | undefined = undefined;
+  private newest: V | undefined = undefined;
 
   constructor(max: number) {
     this.max = max;
   }
 
   get(key: string | undefined): V | undefined {
+    if (key === this.newestKey && this.newest !== undefined) return this.newest;
     const v = this.map.get(key);
     if (v !== undefined) {
       this.map.delete(key);
       this.map.set(key, v);
+      this.newestKey = key;
+      this.newest = v;
     }
     return v;
   }
 
   set(key: string | undefined, value: V): void {
+    this.map.delete(key);
     this.map.set(key, value);
+    this.newestKey = key;
+    this.newest = value;
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value);
   }
 

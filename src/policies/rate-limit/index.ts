@@ -102,7 +102,9 @@ export class RateLimitPolicy extends PolicyBase<RateLimitEvents> {
  * the policy holds no timer. One policy is one bucket shared by every caller;
  * for a limit per caller use `keyed(() => rateLimit(...))` with `{ key }`.
  * Calls are counted when they start, not when they finish (use a bulkhead to
- * bound concurrency).
+ * bound concurrency). With a `store` the bucket is shared by every instance
+ * under the policy's `name` and the call's `key`; `available` then reads the
+ * local bucket only.
  *
  * @example
  * ```ts

@@ -35,6 +35,11 @@ export {
 export {
   CIRCUIT_BREAKER_DEFAULTS,
   circuitBreaker,
+  DEFAULT_QUORUM,
+  DEFAULT_SHARE,
+  DEFAULT_SYNC_MS,
+  type BreakerShare,
+  type SharingOptions,
   CircuitBreakerPolicy,
   type BreakerSnapshot,
   type BreakerWindow,

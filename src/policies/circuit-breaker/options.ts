@@ -1,4 +1,5 @@
 import type { CommonOptions, Outcome } from '../../core/policy.js';
+import type { SharingOptions } from './shared.js';
 import type { BreakerSnapshot } from './snapshot.js';
 
 /** Opens after `failures` failures in a row; any success resets the count. */
@@ -57,7 +58,7 @@ export interface HalfOpenOptions {
 }
 
 /** Options of {@link circuitBreaker}. */
-export interface CircuitBreakerOptions extends CommonOptions {
+export interface CircuitBreakerOptions extends CommonOptions, SharingOptions {
   /**
    * How the breaker remembers recent calls.
    * @defaultValue `{ kind: 'time', ms: 10_000, buckets: 10 }`

@@ -131,11 +131,11 @@ export class RedisStore extends StoreBase {
     });
   }
 
-  probe(name: string, holder: string, ms: number, max: number): StoreReply<boolean> {
+  probe(name: string, holder: string, ms: number, max: number, quietMs: number): StoreReply<boolean> {
     return this.send(() => {
       const ttl = Math.ceil(ms === Infinity ? 86_400_000 : ms * 2) + 1_000;
       const lease = ms === Infinity ? 86_400_000 : ms;
-      return this.script(SCRIPTS.probe, this.keys.breaker(name), [holder, arg(lease), arg(max), arg(ttl)]).then(
+      return this.script(SCRIPTS.probe, this.keys.breaker(name), [holder, arg(lease), arg(max), arg(ttl), arg(quietMs)]).then(
         (reply) => num('probe', reply, reply) === 1,
       );
     });

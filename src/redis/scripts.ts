@@ -97,11 +97,16 @@ return { opens, string.format('%.3f', openLeft), string.format('%.3f', closedAgo
 `;
 
 /**
- * A probe lease: ARGV holder, ms, max, ttl. Returns 1 when the holder has (or
- * now took) one of `max` places, else 0. Expired leases are dropped here.
+ * A probe lease: ARGV holder, ms, max, ttl, quiet. Returns 1 when the holder
+ * has (or now took) one of `max` places, else 0: also while the fleet is open
+ * (a probe failed elsewhere and reopened it) and for `quiet` ms after the
+ * fleet closed (a probe succeeded elsewhere). Expired leases are dropped here.
  */
-export const PROBE = `${PRELUDE}${KEEP}local holder, ms, max, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+export const PROBE = `${PRELUDE}${KEEP}local holder, ms, max, ttl, quiet = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local h = KEYS[1]
+local untilAt = tonumber(redis.call('HGET', h, 'u') or '0') or 0
+local closedAt = tonumber(redis.call('HGET', h, 'c') or '') or -1
+if untilAt > now or (closedAt >= 0 and now - closedAt < quiet) then return 0 end
 local live, mine = 0, false
 local flat = redis.call('HGETALL', h)
 for i = 1, #flat, 2 do

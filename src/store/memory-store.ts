@@ -92,10 +92,11 @@ export class MemoryStore extends StoreBase {
     return this.send(() => Promise.resolve(this.report(name, report)));
   }
 
-  probe(name: string, holder: string, ms: number, max: number): StoreReply<boolean> {
+  probe(name: string, holder: string, ms: number, max: number, quietMs: number): StoreReply<boolean> {
     return this.send(() => {
       const now = this.clock.now();
       const b = this.sharedBreaker(name, now, ms);
+      if (b.openUntil > now || now - b.closedAt < quietMs) return Promise.resolve(false);
       for (const [h, until] of b.probes) if (until <= now) b.probes.delete(h);
       if (!b.probes.has(holder) && b.probes.size >= max) return Promise.resolve(false);
       b.probes.set(holder, now + ms);

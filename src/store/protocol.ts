@@ -107,8 +107,11 @@ export interface SharedStore {
   take(bucket: string, key: string | undefined, rule: BucketRule, want: number): StoreReply<Grant>;
   /** Reports what an instance learned about the breaker `name` and reads what the fleet knows. */
   breaker(name: string, report: BreakerReport): StoreReply<BreakerView>;
-  /** Takes one of `max` probe places of the breaker `name` for `ms` milliseconds; `false` when none is free. */
-  probe(name: string, holder: string, ms: number, max: number): StoreReply<boolean>;
+  /**
+   * Takes one of `max` probe places of the breaker `name` for `ms` milliseconds; `false` when none is
+   * free, while the fleet is open, and for `quietMs` after the fleet closed.
+   */
+  probe(name: string, holder: string, ms: number, max: number, quietMs: number): StoreReply<boolean>;
   /** Gives a probe place back (the probe settled). */
   unprobe(name: string, holder: string): StoreReply<boolean>;
   /** The value stored under `key`, or `null` when there is none. */

@@ -147,7 +147,7 @@ export abstract class StoreBase implements SharedStore {
 
   abstract take(bucket: string, key: string | undefined, rule: BucketRule, want: number): StoreReply<Grant>;
   abstract breaker(name: string, report: BreakerReport): StoreReply<BreakerView>;
-  abstract probe(name: string, holder: string, ms: number, max: number): StoreReply<boolean>;
+  abstract probe(name: string, holder: string, ms: number, max: number, quietMs: number): StoreReply<boolean>;
   abstract unprobe(name: string, holder: string): StoreReply<boolean>;
   abstract get(key: string): StoreReply<string | null>;
   abstract set(key: string, value: string, ttlMs: number): StoreReply<boolean>;

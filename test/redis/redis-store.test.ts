@@ -115,10 +115,10 @@ for (const [clientName, topology, reason] of setups) {
       expect(await store.get('k{')).toBeNull();
       expect(await store.set('k{', 'v', 60_000)).toBe(true);
       expect(await store.get('k{')).toBe('v');
-      expect(await store.probe('cb', 'h1', 5_000, 1)).toBe(true);
-      expect(await store.probe('cb', 'h2', 5_000, 1)).toBe(false);
+      expect(await store.probe('cb', 'h1', 5_000, 1, 0)).toBe(true);
+      expect(await store.probe('cb', 'h2', 5_000, 1, 0)).toBe(false);
       expect(await store.unprobe('cb', 'h1')).toBe(true);
-      expect(await store.probe('cb', 'h2', 5_000, 1)).toBe(true);
+      expect(await store.probe('cb', 'h2', 5_000, 1, 0)).toBe(true);
       const base = { windowMs: 10_000, openWithinMs: 5_000 };
       await store.breaker('cb', { ...base, instance: 'a', counts: { calls: 4, failures: 3, slowCalls: 1 } });
       const view = await store.breaker('cb', { ...base, instance: 'b', opened: 5_000, counts: { calls: 2, failures: 2, slowCalls: 0 } });
@@ -177,7 +177,7 @@ describe.skipIf(serverReason !== undefined)('redisStore: NOSCRIPT, TTLs and comm
     for (let i = 0; i < 20; i++) await store.take('api', `k${i}`, slow, 2);
     await store.set('v', 'x', 10_000);
     await store.breaker('cb', { instance: 'a', opened: 1_000, windowMs: 1_000, openWithinMs: 1_000, counts: { calls: 1, failures: 1, slowCalls: 0 } });
-    await store.probe('cb', 'h', 1_000, 1);
+    await store.probe('cb', 'h', 1_000, 1, 0);
     const keys = cli(REDIS_URL ?? '', '--scan', '--pattern', `${prefix}*`).trim().split('\n').filter(Boolean);
     expect(keys.length).toBe(22);
     for (const k of keys) expect(Number(cli(REDIS_URL ?? '', 'PTTL', k))).toBeGreaterThan(0);

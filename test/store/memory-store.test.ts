@@ -58,7 +58,7 @@ describe('memoryStore: health', () => {
     expect(store.get('x')).toBeUndefined();
     expect(store.set('x', 'v', 10)).toBeUndefined();
     expect(store.breaker('b', { instance: 'i', windowMs: 10, openWithinMs: 10 })).toBeUndefined();
-    expect(store.probe('b', 'h', 10, 1)).toBeUndefined();
+    expect(store.probe('b', 'h', 10, 1, 0)).toBeUndefined();
     store.restore();
     store.restore();
     expect(store.degraded).toBe(false);
@@ -96,13 +96,27 @@ describe('memoryStore: values and breaker state', () => {
   it('probe places: at most max holders until their lease ends or they give it back', async () => {
     const clock = new VirtualClock();
     const store = memoryStore({ clock });
-    expect(await store.probe('b', 'h1', 100, 1)).toBe(true);
-    expect(await store.probe('b', 'h2', 100, 1)).toBe(false);
-    expect(await store.probe('b', 'h1', 100, 1)).toBe(true);
+    expect(await store.probe('b', 'h1', 100, 1, 0)).toBe(true);
+    expect(await store.probe('b', 'h2', 100, 1, 0)).toBe(false);
+    expect(await store.probe('b', 'h1', 100, 1, 0)).toBe(true);
     await clock.advance(100);
-    expect(await store.probe('b', 'h2', 100, 1)).toBe(true);
+    expect(await store.probe('b', 'h2', 100, 1, 0)).toBe(true);
     expect(await store.unprobe('b', 'h2')).toBe(true);
-    expect(await store.probe('b', 'h3', 100, 1)).toBe(true);
+    expect(await store.probe('b', 'h3', 100, 1, 0)).toBe(true);
+  });
+
+  it('refuses probe places while the fleet is open and for quietMs after it closed', async () => {
+    const clock = new VirtualClock();
+    const store = memoryStore({ clock });
+    const base = { windowMs: 1_000, openWithinMs: 500 };
+    await store.breaker('b', { ...base, instance: 'a', opened: 100 });
+    expect(await store.probe('b', 'h1', 100, 1, 500)).toBe(false);
+    await clock.advance(100);
+    expect(await store.probe('b', 'h1', 100, 1, 500)).toBe(true);
+    await store.breaker('b', { ...base, instance: 'a', closed: true });
+    expect(await store.probe('b', 'h2', 100, 1, 500)).toBe(false);
+    await clock.advance(500);
+    expect(await store.probe('b', 'h2', 100, 1, 500)).toBe(true);
   });
 
   it('merges counts and openings across instances, and a close clears them', async () => {

@@ -200,10 +200,16 @@ export class BreakerSharing {
    */
   leaseProbe(probeId: number, maxWait: number, probes: number, now: number): Promise<boolean> | false | undefined {
     if (now < this.probeRefusedUntil && !this.store.degraded) return false;
-    const reply = this.store.probe(this.name, `${this.instance}:${probeId}`, maxWait, probes);
+    const reply = this.store.probe(this.name, `${this.instance}:${probeId}`, maxWait, probes, this.openWithinMs);
     if (reply === undefined) return undefined;
     return reply.then((granted) => {
-      if (granted === false) this.probeRefusedUntil = this.clock.now() + Math.min(this.syncMs, maxWait);
+      if (granted === false) {
+        // Another instance probes, reopened or closed the fleet: learn which now, not in syncMs.
+        const at = this.clock.now();
+        this.probeRefusedUntil = at + Math.min(this.syncMs, maxWait);
+        this.nextSyncAt = -Infinity;
+        this.tick(at);
+      }
       return granted !== false; // undefined: the store failed meanwhile; decide as a local breaker
     });
   }

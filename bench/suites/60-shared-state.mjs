@@ -20,6 +20,16 @@ export function register({ lib, compare }) {
     ['memoryStore, strict', () => strict.execute(fn)],
     ['memoryStore, lease 100', () => lease.execute(fn)],
   ]);
+
+  // The default time window; the store is written behind at most every syncMs, so its cost is amortised.
+  const plain = lib.circuitBreaker();
+  const opens = lib.circuitBreaker({ name: 'bench-opens', store: lib.memoryStore() });
+  const counts = lib.circuitBreaker({ name: 'bench-counts', store: lib.memoryStore(), share: 'counts' });
+  compare('circuitBreaker with a store: success path (goal <= 1.3x)', [
+    ['plain circuitBreaker', () => plain.execute(fn), { baseline: true }],
+    ["circuitBreaker, store, share 'opens'", () => opens.execute(fn)],
+    ["circuitBreaker, store, share 'counts'", () => counts.execute(fn)],
+  ]);
 }
 
 const CALLS = Number(process.env.BENCH_REDIS_CALLS ?? 5_000);

@@ -169,15 +169,18 @@ export class BreakerSharing {
     if (slow) p.slowCalls++;
   }
 
-  /** The merged verdict: the fleet's last counts plus this instance's not yet written. */
+  /**
+   * The merged verdict: the fleet's counts as the store held them at this
+   * instance's last sync (its own report included). Counts not yet written are
+   * left out on purpose: they are fresher than the other instances' and would
+   * let one bad instance outweigh the healthy ones between syncs.
+   */
   mergedVerdict(): TripReason | undefined {
     const v = this.view;
-    const i = this.inflight;
-    const p = this.pending;
-    const calls = v.calls + i.calls + p.calls;
+    const calls = v.calls;
     if (calls < this.rule.minimumCalls || calls === 0) return undefined;
-    if ((v.failures + i.failures + p.failures) / calls >= this.rule.failureRate) return 'failureRate';
-    if ((v.slowCalls + i.slowCalls + p.slowCalls) / calls >= this.rule.slowCallRate) return 'slowCallRate';
+    if (v.failures / calls >= this.rule.failureRate) return 'failureRate';
+    if (v.slowCalls / calls >= this.rule.slowCallRate) return 'slowCallRate';
     return undefined;
   }
 

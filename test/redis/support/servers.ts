@@ -49,6 +49,11 @@ function nodes(): { host: string; port: number }[] {
 
 /** A connected client with its offline queue off, as the store requires. */
 export async function connect(name: ClientName, topology: Topology, url = REDIS_URL): Promise<Connected> {
+  // In CI a missing server is a failure, never a default port.
+  if (topology === 'single' && url === undefined) throw new Error('REDIS_URL is not set: run scripts/start-redis.sh (.ci/run does)');
+  if (topology === 'cluster' && REDIS_CLUSTER_NODES === undefined) {
+    throw new Error('REDIS_CLUSTER_NODES is not set: run scripts/start-redis-cluster.sh (.ci/run does)');
+  }
   if (name === 'ioredis') {
     if (topology === 'cluster') {
       const c = new Cluster(nodes(), { enableOfflineQueue: false, redisOptions: {} });

@@ -11,13 +11,14 @@ const entry = {
   'prometheus/index': 'src/prometheus/index.ts',
   'compat/cockatiel/index': 'src/compat/cockatiel/index.ts',
   'compat/opossum/index': 'src/compat/opossum/index.ts',
+  'redis/index': 'src/redis/index.ts',
 };
 
 const common = {
   target: 'es2022',
   platform: 'neutral',
   // Entries other than the root import the core as 'breakwater' (docs/decisions/0004-entries-import-the-root.md).
-  external: ['breakwater', '@opentelemetry/api', 'prom-client', 'pg', 'lru-cache'],
+  external: ['breakwater', '@opentelemetry/api', 'prom-client', 'pg', 'lru-cache', 'redis', 'ioredis'],
 } as const;
 
 export default defineConfig([

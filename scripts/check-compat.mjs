@@ -32,6 +32,8 @@ if (typeof resilientFetch !== 'function' || typeof bw.retry !== 'function' || ty
 // opossum's module is the class itself; cockatiel's a set of named exports.
 if (typeof CircuitBreaker !== 'function' || typeof cockatiel.retry !== 'function') process.exit(1);
 new CircuitBreaker(() => 'ok').fire().then((v) => { if (v !== 'ok') process.exit(1); });
+const { redisStore } = require('breakwater/redis');
+if (typeof redisStore !== 'function') process.exit(1);
 const clock = new VirtualClock();
 const p = bw.pipeline(bw.timeout(10, { clock }), cache({ ttl: 10, clock }));
 p.execute(() => 'ok', { key: 'k', idempotent: true }).then((v) => p.execute(() => 'again', { key: 'k', idempotent: true }).then((w) => {
@@ -54,6 +56,8 @@ if ((await cockatielRetry(handleAll, { maxAttempts: 1 }).execute(() => 1)) !== 1
 const breaker = new CircuitBreaker(() => 'ok');
 if ((await breaker.fire()) !== 'ok') process.exit(1);
 breaker.shutdown();
+import { redisStore } from 'breakwater/redis';
+if (typeof redisStore !== 'function') process.exit(1);
 const clock = new VirtualClock();
 const v = await pipeline(timeout(10, { clock })).execute(() => 'ok');
 const cached = pipeline(timeout(10, { clock }), cache({ ttl: 10, clock }));
@@ -78,7 +82,7 @@ if (value !== 'ok' || !(error instanceof TimeoutError) || error.ms !== 10) throw
 console.log('root entry: ok on ' + RUNTIME);`;
 
 // The CommonJS build must carry p-limit itself (docs/decisions/0001-commonjs-and-p-limit.md).
-for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/index.cjs', 'dist/pg/index.cjs', 'dist/cache/index.cjs', 'dist/compat/cockatiel/index.cjs', 'dist/compat/opossum/index.cjs']) {
+for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/index.cjs', 'dist/pg/index.cjs', 'dist/cache/index.cjs', 'dist/compat/cockatiel/index.cjs', 'dist/compat/opossum/index.cjs', 'dist/redis/index.cjs']) {
   const text = readFileSync(join(root, file), 'utf8');
   if (/require\(["'](p-limit|yocto-queue)["']\)/.test(text)) throw new Error(`${file} requires an ESM-only package`);
 }

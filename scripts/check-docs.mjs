@@ -35,7 +35,7 @@ for (const page of pages) {
   }
 }
 
-const entries = { breakwater: 'src/index.ts', 'breakwater/testing': 'src/testing/index.ts', 'breakwater/fetch': 'src/fetch/index.ts', 'breakwater/pg': 'src/pg/index.ts', 'breakwater/cache': 'src/cache/index.ts', 'breakwater/otel': 'src/otel/index.ts', 'breakwater/prometheus': 'src/prometheus/index.ts', 'breakwater/compat/cockatiel': 'src/compat/cockatiel/index.ts', 'breakwater/compat/opossum': 'src/compat/opossum/index.ts' };
+const entries = { breakwater: 'src/index.ts', 'breakwater/testing': 'src/testing/index.ts', 'breakwater/fetch': 'src/fetch/index.ts', 'breakwater/pg': 'src/pg/index.ts', 'breakwater/cache': 'src/cache/index.ts', 'breakwater/otel': 'src/otel/index.ts', 'breakwater/prometheus': 'src/prometheus/index.ts', 'breakwater/compat/cockatiel': 'src/compat/cockatiel/index.ts', 'breakwater/compat/opossum': 'src/compat/opossum/index.ts', 'breakwater/redis': 'src/redis/index.ts' };
 const paths = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, [join(root, v)]]));
 writeFileSync(
   join(out, 'tsconfig.json'),

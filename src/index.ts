@@ -41,6 +41,11 @@ export {
 export {
   CIRCUIT_BREAKER_DEFAULTS,
   circuitBreaker,
+  DEFAULT_QUORUM,
+  DEFAULT_SHARE,
+  DEFAULT_SYNC_MS,
+  type BreakerShare,
+  type SharingOptions,
   CircuitBreakerPolicy,
   type BreakerSnapshot,
   type BreakerWindow,
@@ -121,7 +126,15 @@ export {
   type FallbackValue,
 } from './policies/fallback/index.js';
 export { DEFAULT_MAX_HEDGED, hedge, HedgePolicy, type HedgeEvents, type HedgeOptions } from './policies/hedge/index.js';
-export { rateLimit, RateLimitPolicy, type RateLimitEvents, type RateLimitOptions } from './policies/rate-limit/index.js';
+export {
+  DEFAULT_RATE_LIMIT_MAX_KEYS,
+  DEFAULT_RATE_LIMIT_MODE,
+  rateLimit,
+  RateLimitPolicy,
+  type RateLimitEvents,
+  type RateLimitMode,
+  type RateLimitOptions,
+} from './policies/rate-limit/index.js';
 export {
   injectFault,
   InjectFaultPolicy,
@@ -160,3 +173,22 @@ export {
   type LogLevel,
 } from './observe/log-events.js';
 export type { EventRecord, LoggedError } from './observe/event-record.js';
+// shared state: the store protocol, the in-memory store, and the base a store builds on (breakwater/redis)
+export {
+  isSharedStore,
+  memoryStore,
+  MemoryStore,
+  StoreBase,
+  StoreTimeoutError,
+  type BreakerCounts,
+  type BreakerReport,
+  type BreakerView,
+  type BucketRule,
+  type Grant,
+  type MemoryStoreOptions,
+  type SharedStore,
+  type StoreEvents,
+  type StoreHealthOptions,
+  type StoreListener,
+  type StoreReply,
+} from './core/store/index.js';

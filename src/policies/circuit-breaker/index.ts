@@ -23,8 +23,10 @@ import {
 } from './machine.js';
 import type { CircuitBreakerOptions } from './options.js';
 import { brokenCircuit, isolatedCircuit } from './rejection.js';
+import { BreakerSharing, fleetClose, fleetOpen, sharingOptions } from './shared.js';
+import type { SharedStore } from '../../core/store/protocol.js';
 import type { BreakerSnapshot } from './snapshot.js';
-import { type HealthWindow, TimeHealth } from './windows.js';
+import { ConsecutiveHealth, type HealthWindow, TimeHealth, type TripReason } from './windows.js';
 
 const K = CIRCUIT_BREAKER_KIND;
 const NO_CHANGES: readonly StateChange[] = Object.freeze([]);
@@ -89,6 +91,12 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
   /** Whether recording a call needs the time (the time window does). */
   private readonly timedWindow: boolean;
   private readonly failOn: ((outcome: Outcome) => boolean) | undefined;
+  /** Set when a store is given: the state shared with the other instances (shared.ts). */
+  private readonly sharing: BreakerSharing | undefined;
+  /** While applying what the fleet said: such transitions are not written back. */
+  private adopting = false;
+  /** When this instance last opened (its clock). */
+  private openedAt = -Infinity;
 
   constructor(options: CircuitBreakerOptions) {
     super(K, options);
@@ -107,6 +115,56 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
       // A window of another shape (the options changed) starts empty.
       this.health.restore(snap.window, now);
     }
+    const shared = sharingOptions(options, options.name);
+    this.sharing =
+      shared === undefined
+        ? undefined
+        : new BreakerSharing(
+            shared,
+            this.name,
+            this.rules.openFor(1),
+            this.health instanceof ConsecutiveHealth ? 'consecutiveFailures' : 'failureRate',
+            this.clock,
+            {
+              fleetOpened: (openLeft, reason, now) => this.adopt(now, (m) => (m.state === 'closed' || m.state === 'halfOpen' ? fleetOpen(m, now, openLeft, reason) : undefined)),
+              fleetClosed: (closedAgo, now) =>
+                this.adopt(now, (m) => ((m.state === 'open' || m.state === 'halfOpen') && this.openedAt < now - closedAgo ? fleetClose(m) : undefined)),
+              countsTripped: (reason, now) => {
+                const early = this.catchUp(now);
+                const changes = this.commit(trip(this.machine, now, reason, this.rules));
+                this.announce(early, undefined);
+                this.announce(changes, undefined);
+              },
+            },
+          );
+  }
+
+  /** The shared store, when one was given. */
+  get store(): SharedStore | undefined {
+    return this.sharing?.store;
+  }
+
+  /** Applies a transition the fleet asked for; it is not written back. */
+  private adopt(now: number, next: (m: Machine) => Step | undefined): void {
+    const early = this.catchUp(now);
+    const step = next(this.machine);
+    let changes: readonly StateChange[] = NO_CHANGES;
+    if (step !== undefined) {
+      this.adopting = true;
+      try {
+        changes = this.commit(step);
+      } finally {
+        this.adopting = false;
+      }
+    }
+    this.announce(early, undefined);
+    this.announce(changes, undefined);
+  }
+
+  /** The window's verdict: the fleet's merged counts in `share: 'counts'` while the store is healthy. */
+  private verdict(): TripReason | undefined {
+    const sharing = this.sharing;
+    return sharing !== undefined && sharing.countsDecide ? sharing.mergedVerdict() : this.health.verdict();
   }
 
   /**
@@ -222,7 +280,12 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
     const timed = this.timedWindow;
     const now = timed ? this.clock.now() : 0;
     health.record(now, false, false);
-    const reason = health.verdict();
+    const sharing = this.sharing;
+    if (sharing !== undefined) {
+      if (sharing.share === 'counts') sharing.recorded(false, false);
+      sharing.tick(timed ? now : this.clock.now());
+    }
+    const reason = sharing === undefined ? health.verdict() : this.verdict();
     const changes = reason === undefined ? NO_CHANGES : this.commit(trip(this.machine, timed ? now : this.clock.now(), reason, this.rules));
     if (this.listens('success')) this.emitEvent('success', ctx, { durationMs: 0 });
     if (changes.length > 0) this.announce(changes, ctx);
@@ -231,6 +294,7 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
   private runNotClosed<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
     const now = this.clock.now();
     this.announce(this.catchUp(now), ctx);
+    this.sharing?.tick(now);
     // A listener may have acted (reset, isolate) or aborted the call.
     if (ctx.scope.aborted) return Promise.reject(ctx.scope.reason);
     const m = this.machine;
@@ -239,12 +303,23 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
       const admitted = admitProbe(m, now, this.rules);
       if (admitted !== undefined) {
         this.machine = admitted.machine;
-        return new ProbeCall<T>(this, ctx, admitted.probe.id, m.generation, now).run(fn);
+        const probe = new ProbeCall<T>(this, ctx, admitted.probe.id, m.generation, now);
+        const lease = this.sharing?.leaseProbe(admitted.probe.id, this.rules.maxWait, this.rules.probes, now);
+        if (lease === undefined) return probe.run(fn);
+        if (lease === false) return this.probeRefused(admitted.probe.id, ctx, now);
+        return lease.then((granted) => (granted ? probe.run(fn) : this.probeRefused(admitted.probe.id, ctx, this.clock.now())));
       }
     }
     const error = m.state === 'isolated' ? isolatedCircuit() : brokenCircuit(m.state === 'open' ? m.openUntil - now : 0);
     if (this.listens('rejected')) this.emitEvent('rejected', ctx, { state: m.state as Exclude<CircuitState, 'closed'> });
     return Promise.reject(error);
+  }
+
+  /** Another instance holds the fleet's probe places: this call is refused and its local place freed. */
+  private probeRefused(probeId: number, ctx: CallContext, now: number): Promise<never> {
+    this.commit(probeSettled(this.machine, probeId, now, 'neither', this.rules));
+    if (this.listens('rejected')) this.emitEvent('rejected', ctx, { state: 'halfOpen' });
+    return Promise.reject(brokenCircuit(0));
   }
 
   /** Applies what time did since the last look; returns the changes to announce. */
@@ -258,7 +333,23 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
     const emptied = step.machine.windowSince !== this.machine.windowSince;
     this.machine = step.machine;
     if (emptied) this.health.clear();
+    if (this.sharing !== undefined && step.changes.length > 0) this.share(step.changes);
     return step.changes;
+  }
+
+  /** An opening and a probe's result are written to the store at once (not what the fleet itself said). */
+  private share(changes: readonly StateChange[]): void {
+    const sharing = this.sharing;
+    if (sharing === undefined) return;
+    for (const change of changes) {
+      if (change.to === 'open') {
+        const now = this.clock.now();
+        this.openedAt = now;
+        if (!this.adopting) sharing.opened(Math.max(0, this.machine.openUntil - now));
+      } else if (change.to === 'closed' && change.reason === 'probesSucceeded' && !this.adopting) {
+        sharing.closed();
+      }
+    }
   }
 
   private announce(changes: readonly StateChange[], ctx: CallContext | undefined): void {
@@ -270,6 +361,7 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
     const now = this.clock.now();
     const early = this.catchUp(now);
     this.commit(probeSettled(this.machine, probeId, now, 'neither', this.rules));
+    this.sharing?.releaseProbe(probeId);
     this.announce(early, ctx);
   }
 
@@ -295,10 +387,14 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
     const verdict = this.classify(ctx, ok, result);
     const measured = startedAt === startedAt; // not NaN
     const needsNow = this.timedWindow || measured || verdict === FAILURE || probeId !== NO_PROBE || this.machine.state !== 'closed';
-    const now = needsNow ? this.clock.now() : 0;
+    const now = needsNow || this.sharing !== undefined ? this.clock.now() : 0;
     const early = this.catchUp(now);
+    this.sharing?.tick(now);
     if (verdict === NEITHER) {
-      if (probeId !== NO_PROBE) this.commit(probeSettled(this.machine, probeId, now, 'neither', this.rules));
+      if (probeId !== NO_PROBE) {
+        this.commit(probeSettled(this.machine, probeId, now, 'neither', this.rules));
+        this.sharing?.releaseProbe(probeId);
+      }
       this.announce(early, ctx);
       return;
     }
@@ -308,11 +404,15 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
     let changes = NO_CHANGES;
     const m = this.machine;
     // A call from before the window was emptied belongs to a window that is gone.
-    if (generation >= m.windowSince) this.health.record(now, failed, slow);
+    if (generation >= m.windowSince) {
+      this.health.record(now, failed, slow);
+      if (this.sharing !== undefined && this.sharing.share === 'counts') this.sharing.recorded(failed, slow);
+    }
     if (probeId !== NO_PROBE) {
+      this.sharing?.releaseProbe(probeId);
       changes = this.commit(probeSettled(m, probeId, now, failed || slow ? 'failure' : 'success', this.rules));
     } else if (m.state === 'closed' && m.generation === generation) {
-      const reason = this.health.verdict();
+      const reason = this.verdict();
       // A success can open it too (it brings the window to minimumCalls): read the time if not read yet.
       if (reason !== undefined) changes = this.commit(trip(m, needsNow ? now : this.clock.now(), reason, this.rules));
     }
@@ -376,7 +476,7 @@ class ProbeCall<T> implements AbortSubscriber {
 
 
 /** Every option name of CircuitBreakerOptions; any other key is a TypeError. */
-const CIRCUIT_BREAKER_OPTIONS: OptionNames<CircuitBreakerOptions> = { window: true, failureRate: true, minimumCalls: true, slowCall: true, openFor: true, halfOpen: true, failOn: true, initialState: true, name: true, clock: true };
+const CIRCUIT_BREAKER_OPTIONS: OptionNames<CircuitBreakerOptions> = { window: true, failureRate: true, minimumCalls: true, slowCall: true, openFor: true, halfOpen: true, failOn: true, initialState: true, store: true, share: true, quorum: true, syncMs: true, name: true, clock: true };
 
 /**
  * Stops calling a failing dependency for a while, then lets a few trial calls
@@ -409,5 +509,6 @@ export type {
   TimeWindow,
 } from './options.js';
 export type { CircuitBreakerEvents, CircuitBreakerStats, CircuitState, StateChangeReason } from './events.js';
+export { DEFAULT_QUORUM, DEFAULT_SHARE, DEFAULT_SYNC_MS, type BreakerShare, type SharingOptions } from './shared.js';
 export type { BreakerSnapshot, WindowSnapshot } from './snapshot.js';
 export { CIRCUIT_BREAKER_DEFAULTS } from './constants.js';

@@ -1,4 +1,5 @@
 import type { CommonOptions, Outcome } from '../../core/policy.js';
+import type { SharedStore } from '../../core/store/protocol.js';
 import type { BreakerSnapshot } from './snapshot.js';
 
 /** Opens after `failures` failures in a row; any success resets the count. */
@@ -57,7 +58,7 @@ export interface HalfOpenOptions {
 }
 
 /** Options of {@link circuitBreaker}. */
-export interface CircuitBreakerOptions extends CommonOptions {
+export interface CircuitBreakerOptions extends CommonOptions, SharingOptions {
   /**
    * How the breaker remembers recent calls.
    * @defaultValue `{ kind: 'time', ms: 10_000, buckets: 10 }`
@@ -104,4 +105,36 @@ export interface CircuitBreakerOptions extends CommonOptions {
    * @defaultValue closed, with an empty window
    */
   initialState?: BreakerSnapshot;
+}
+
+/** How instances share a breaker. */
+export type BreakerShare = 'opens' | 'counts';
+
+/** The options of a shared breaker (part of {@link CircuitBreakerOptions}). */
+export interface SharingOptions {
+  /**
+   * A shared store (`memoryStore()`, or `redisStore()` from `breakwater/redis`):
+   * instances of one breaker `name` learn from each other. Needs an explicit `name`.
+   * @defaultValue none: the breaker is local
+   */
+  store?: SharedStore;
+  /**
+   * `'opens'`: an instance opens when at least `quorum` instances opened within
+   * `openFor`; `'counts'`: time windows are merged across instances and
+   * `minimumCalls` and `failureRate` apply to the totals.
+   * @defaultValue `'opens'`
+   */
+  share?: BreakerShare;
+  /**
+   * With `share: 'opens'`: how many instances must have opened within `openFor`
+   * for the others to follow. An integer >= 1.
+   * @defaultValue 1
+   */
+  quorum?: number;
+  /**
+   * At most this often (milliseconds) an instance writes what it learned and
+   * reads the fleet, on a call (no timer).
+   * @defaultValue 1_000
+   */
+  syncMs?: number;
 }

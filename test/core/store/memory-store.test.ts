@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isSharedStore, memoryStore, MemoryStore, type Grant } from '../../src/index.js';
-import { VirtualClock } from '../../src/testing/index.js';
+import { isSharedStore, memoryStore, MemoryStore, type Grant } from '../../../src/index.js';
+import { VirtualClock } from '../../../src/testing/index.js';
 
 const rule = { limit: 10, perMs: 1_000, burst: 5 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { StoreBase, StoreTimeoutError, type StoreReply } from '../../src/index.js';
-import { VirtualClock } from '../../src/testing/index.js';
+import { StoreBase, StoreTimeoutError, type StoreReply } from '../../../src/index.js';
+import { VirtualClock } from '../../../src/testing/index.js';
 
 /** A store whose every command is a promise the test settles by hand. */
 class HandStore extends StoreBase {

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
-import { knownKeys, type OptionNames } from '../core/validate.js';
-import type { HangStep } from './scripted.js';
+import type { OptionNames } from '../core/validate.js';
+import { type HangStep, scriptSettings } from './scripted.js';
 
 /**
  * What one call of a {@link scriptedFetch} dependency does. Build steps with
@@ -195,24 +195,7 @@ function describeRequest(input: string | URL | Request, init: RequestInit | unde
  * ```
  */
 export function scriptedFetch(schedule: readonly FetchStep[] | ((index: number) => FetchStep), options: ScriptedFetchOptions): ScriptedFetch {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`scriptedFetch: options must be an object with a clock, got ${String(options)}`);
-  }
-  knownKeys('scriptedFetch', options, SCRIPTED_FETCH_OPTIONS);
-  const clock = options.clock;
-  if (
-    typeof clock !== 'object' ||
-    clock === null ||
-    typeof clock.now !== 'function' ||
-    typeof clock.setTimeout !== 'function' ||
-    typeof clock.clearTimeout !== 'function'
-  ) {
-    throw new TypeError('scriptedFetch: clock must be an object with now, setTimeout and clearTimeout');
-  }
-  const exhausted = options.exhausted ?? 'repeat';
-  if (exhausted !== 'repeat' && exhausted !== 'cycle') {
-    throw new RangeError(`scriptedFetch: exhausted must be one of "repeat", "cycle", got ${String(exhausted)}`);
-  }
+  const { clock, exhausted } = scriptSettings('scriptedFetch', options, SCRIPTED_FETCH_OPTIONS);
   let stepFor: (index: number) => FetchStep;
   if (typeof schedule === 'function') {
     stepFor = (index) => checkStep(schedule(index), index);

@@ -171,6 +171,36 @@ function checkStep<T>(step: unknown, index: number): ScriptStep<T> {
 }
 
 /**
+ * The options every scripted dependency shares, checked: an object with a clock, known keys only,
+ * and what happens after the last step. Shared with `scriptedFetch`.
+ */
+export function scriptSettings<O extends { clock: Clock; exhausted?: 'repeat' | 'cycle' }>(
+  fn: string,
+  options: O,
+  known: OptionNames<O>,
+): { clock: Clock; exhausted: 'repeat' | 'cycle' } {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${fn}: options must be an object with a clock, got ${String(options)}`);
+  }
+  knownKeys(fn, options, known);
+  const clock = options.clock;
+  if (
+    typeof clock !== 'object' ||
+    clock === null ||
+    typeof clock.now !== 'function' ||
+    typeof clock.setTimeout !== 'function' ||
+    typeof clock.clearTimeout !== 'function'
+  ) {
+    throw new TypeError(`${fn}: clock must be an object with now, setTimeout and clearTimeout`);
+  }
+  const exhausted = options.exhausted ?? 'repeat';
+  if (exhausted !== 'repeat' && exhausted !== 'cycle') {
+    throw new RangeError(`${fn}: exhausted must be one of "repeat", "cycle", got ${String(exhausted)}`);
+  }
+  return { clock, exhausted };
+}
+
+/**
  * A fake dependency: call by call it follows `schedule` (succeeds, fails,
  * hangs until aborted, or takes a latency) on the given clock, and records
  * every call (attempt, idempotency key, start and end time, outcome, whether
@@ -188,24 +218,7 @@ function checkStep<T>(step: unknown, index: number): ScriptStep<T> {
  * ```
  */
 export function scripted<T>(schedule: Schedule<T>, options: ScriptedOptions): ScriptedFunction<T> {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`scripted: options must be an object with a clock, got ${String(options)}`);
-  }
-  knownKeys('scripted', options, SCRIPTED_OPTIONS);
-  const clock = options.clock;
-  if (
-    typeof clock !== 'object' ||
-    clock === null ||
-    typeof clock.now !== 'function' ||
-    typeof clock.setTimeout !== 'function' ||
-    typeof clock.clearTimeout !== 'function'
-  ) {
-    throw new TypeError('scripted: clock must be an object with now, setTimeout and clearTimeout');
-  }
-  const exhausted = options.exhausted ?? 'repeat';
-  if (exhausted !== 'repeat' && exhausted !== 'cycle') {
-    throw new RangeError(`scripted: exhausted must be one of "repeat", "cycle", got ${String(exhausted)}`);
-  }
+  const { clock, exhausted } = scriptSettings('scripted', options, SCRIPTED_OPTIONS);
   const honorsAbort = options.honorsAbort ?? true;
   let stepFor: (index: number) => ScriptStep<T>;
   if (typeof schedule === 'function') {

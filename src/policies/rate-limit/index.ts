@@ -2,6 +2,7 @@ import type { CallContext } from '../../core/context.js';
 import { RateLimitedError } from '../../core/errors.js';
 import { invoke, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
 import { type OptionNames, integerAtLeast, optionsObject, positiveFinite } from '../../core/validate.js';
+import { RATE_LIMIT_PEER_NAMES } from '../../core/peer-names.js';
 import { RATE_LIMIT_KIND } from './constants.js';
 import type { RateLimitEvents } from './events.js';
 import type { RateLimitOptions } from './options.js';
@@ -68,7 +69,7 @@ const RATE_LIMIT_OPTIONS: OptionNames<RateLimitOptions> = { limit: true, perMs: 
  * ```
  */
 export function rateLimit(options: RateLimitOptions): RateLimitPolicy {
-  return new RateLimitPolicy(optionsObject<RateLimitOptions>(RATE_LIMIT_KIND, options, RATE_LIMIT_OPTIONS));
+  return new RateLimitPolicy(optionsObject<RateLimitOptions>(RATE_LIMIT_KIND, options, RATE_LIMIT_OPTIONS, RATE_LIMIT_PEER_NAMES));
 }
 
 export type { RateLimitEvents } from './events.js';

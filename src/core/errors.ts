@@ -8,6 +8,17 @@ interface Branded {
   [BRAND]?: string;
 }
 
+/**
+ * Brands an error and names it. `name` is an own, non-enumerable property set
+ * by the constructor rather than a prototype property set at load: a
+ * statement at module level would keep every class alive in a bundle that
+ * uses none (docs/decisions/0016-size-budgets.md).
+ */
+function mark(error: Error, name: string): void {
+  (error as Branded)[BRAND] = name;
+  Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
+}
+
 function hasBrand(value: unknown, name: string): boolean {
   return typeof value === 'object' && value !== null && (value as Branded)[BRAND] === name;
 }
@@ -31,10 +42,9 @@ export class BreakwaterError extends Error {
   constructor(message: string, executed: boolean, options?: { cause?: unknown }) {
     super(message, options);
     this.executed = executed;
-    (this as Branded)[BRAND] = 'BreakwaterError';
+    mark(this, 'BreakwaterError');
   }
 }
-Object.defineProperty(BreakwaterError.prototype, 'name', { value: 'BreakwaterError', writable: true, configurable: true });
 
 /**
  * A `timeout` policy gave up waiting. `ms` is the policy's limit.
@@ -47,10 +57,9 @@ export class TimeoutError extends BreakwaterError {
   constructor(ms: number, options?: { cause?: unknown }) {
     super(`timed out after ${ms} ms`, true, options);
     this.ms = ms;
-    (this as Branded)[BRAND] = 'TimeoutError';
+    mark(this, 'TimeoutError');
   }
 }
-Object.defineProperty(TimeoutError.prototype, 'name', { value: 'TimeoutError', writable: true, configurable: true });
 
 /**
  * An open (or half-open and busy) circuit breaker refused the call.
@@ -63,19 +72,17 @@ export class BrokenCircuitError extends BreakwaterError {
   constructor(retryAfter: number, message = 'circuit is open') {
     super(message, false);
     this.retryAfter = retryAfter;
-    (this as Branded)[BRAND] = 'BrokenCircuitError';
+    mark(this, 'BrokenCircuitError');
   }
 }
-Object.defineProperty(BrokenCircuitError.prototype, 'name', { value: 'BrokenCircuitError', writable: true, configurable: true });
 
 /** The circuit breaker is held open by `isolate()` until every handle is released. */
 export class IsolatedCircuitError extends BreakwaterError {
   constructor() {
     super('circuit is isolated', false);
-    (this as Branded)[BRAND] = 'IsolatedCircuitError';
+    mark(this, 'IsolatedCircuitError');
   }
 }
-Object.defineProperty(IsolatedCircuitError.prototype, 'name', { value: 'IsolatedCircuitError', writable: true, configurable: true });
 
 /** Why a bulkhead refused a call. */
 export type BulkheadRejectReason = 'full' | 'queueTimeout' | 'limit';
@@ -98,10 +105,9 @@ export class BulkheadRejectedError extends BreakwaterError {
   constructor(reason: BulkheadRejectReason) {
     super(REJECT_MESSAGES[reason], false);
     this.reason = reason;
-    (this as Branded)[BRAND] = 'BulkheadRejectedError';
+    mark(this, 'BulkheadRejectedError');
   }
 }
-Object.defineProperty(BulkheadRejectedError.prototype, 'name', { value: 'BulkheadRejectedError', writable: true, configurable: true });
 
 /** A rate limiter had no token. `retryAfter` is the time in milliseconds until the next one. */
 export class RateLimitedError extends BreakwaterError {
@@ -111,23 +117,22 @@ export class RateLimitedError extends BreakwaterError {
   constructor(retryAfter: number) {
     super('rate limit exceeded', false);
     this.retryAfter = retryAfter;
-    (this as Branded)[BRAND] = 'RateLimitedError';
+    mark(this, 'RateLimitedError');
   }
 }
-Object.defineProperty(RateLimitedError.prototype, 'name', { value: 'RateLimitedError', writable: true, configurable: true });
 
-const ALL_NAMES = new Set([
+const ALL_NAMES: readonly string[] = [
   'BreakwaterError',
   'TimeoutError',
   'BrokenCircuitError',
   'IsolatedCircuitError',
   'BulkheadRejectedError',
   'RateLimitedError',
-]);
+];
 
 /** True for any error raised by breakwater (any copy of the package). */
 export function isBreakwaterError(value: unknown): value is BreakwaterError {
-  return typeof value === 'object' && value !== null && ALL_NAMES.has((value as Branded)[BRAND] ?? '');
+  return typeof value === 'object' && value !== null && ALL_NAMES.includes((value as Branded)[BRAND] ?? '');
 }
 /** True for a {@link TimeoutError} from any copy of the package. */
 export function isTimeoutError(value: unknown): value is TimeoutError {

@@ -45,9 +45,10 @@ export class BreakwaterListenerError extends Error {
 
   constructor(message: string, cause: unknown) {
     super(message, { cause });
+    // Named here, not on the prototype at load, so the module has no side effect.
+    Object.defineProperty(this, 'name', { value: 'BreakwaterListenerError', writable: true, configurable: true });
   }
 }
-Object.defineProperty(BreakwaterListenerError.prototype, 'name', { value: 'BreakwaterListenerError', writable: true, configurable: true });
 
 /**
  * Hands a warning to `process.emitWarning` where it exists (Node, Bun, Deno's

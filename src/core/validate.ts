@@ -2,6 +2,7 @@
  * One validator for every option of every policy, so that messages read the
  * same everywhere: `timeout: ms must be a positive finite number, got -5`.
  */
+import type { PeerHint, PeerHints } from './peer-names.js';
 
 /** Renders a received value for an error message. */
 export function describe(value: unknown): string {
@@ -98,74 +99,18 @@ export function positiveOrInfinity(policy: string, option: string, value: unknow
   return n;
 }
 
-/** A peer's option name: which peer uses it and what to use here. */
-interface PeerName {
-  readonly peer: string;
-  readonly use: string;
-  /** The factories where the hint applies; every factory when absent. */
-  readonly only?: readonly string[];
-}
-
-const BREAKER = ['circuitBreaker'];
-const RETRY = ['retry', 'resilientFetch'];
-
-/**
- * The peers' usual option names (cockatiel, opossum, p-retry, Polly) and ours,
- * so that a caller porting code is told what to write instead of getting a
- * silent no-op. One table for every factory.
- */
-const PEER_NAMES: Readonly<Record<string, readonly PeerName[]>> = {
-  halfOpenAfter: [{ peer: 'cockatiel', use: 'openFor', only: BREAKER }],
-  breaker: [{ peer: 'cockatiel', use: "window (e.g. { kind: 'consecutive', failures: 5 })", only: BREAKER }],
-  resetTimeout: [{ peer: 'opossum', use: 'openFor', only: BREAKER }],
-  errorThresholdPercentage: [{ peer: 'opossum', use: 'failureRate, a fraction in (0, 1], not a percentage', only: BREAKER }],
-  volumeThreshold: [{ peer: 'opossum', use: 'minimumCalls', only: BREAKER }],
-  rollingCountTimeout: [{ peer: 'opossum', use: "window: { kind: 'time', ms }", only: BREAKER }],
-  rollingCountBuckets: [{ peer: 'opossum', use: "window: { kind: 'time', ms, buckets }", only: BREAKER }],
-  timeout: [{ peer: 'opossum', use: 'timeout(ms) inside the breaker: pipeline(breaker, timeout(ms))', only: BREAKER }],
-  errorFilter: [{ peer: 'opossum', use: 'failOn (return false for errors that must not count)', only: BREAKER }],
-  capacity: [{ peer: 'opossum', use: 'maxConcurrent', only: ['bulkhead', 'circuitBreaker'] }],
-  abortController: [{ peer: 'opossum', use: 'execute(fn, { signal })' }],
-  breakDuration: [{ peer: 'Polly', use: 'openFor', only: BREAKER }],
-  failureRatio: [{ peer: 'Polly', use: 'failureRate', only: BREAKER }],
-  minimumThroughput: [{ peer: 'Polly', use: 'minimumCalls', only: BREAKER }],
-  samplingDuration: [{ peer: 'Polly', use: "window: { kind: 'time', ms }", only: BREAKER }],
-  maxRetries: [{ peer: 'cockatiel and Polly', use: 'maxAttempts, which counts the first attempt too', only: RETRY }],
-  retries: [{ peer: 'p-retry', use: 'maxAttempts, which counts the first attempt too (retries + 1)', only: RETRY }],
-  maxRetryAttempts: [{ peer: 'Polly', use: 'maxAttempts, which counts the first attempt too (MaxRetryAttempts + 1)', only: RETRY }],
-  minTimeout: [{ peer: 'p-retry', use: 'backoff: exponential({ initial })', only: RETRY }],
-  maxTimeout: [{ peer: 'p-retry', use: 'backoff: exponential({ max })', only: RETRY }],
-  factor: [{ peer: 'p-retry', use: 'backoff: exponential({ factor })', only: RETRY }],
-  randomize: [{ peer: 'p-retry', use: "backoff: exponential({ jitter: 'full' })", only: RETRY }],
-  shouldRetry: [{ peer: 'p-retry', use: 'retryOn', only: RETRY }],
-  onFailedAttempt: [{ peer: 'p-retry', use: "policy.on('retry', listener)", only: RETRY }],
-  shouldHandle: [
-    { peer: 'Polly', use: 'retryOn', only: RETRY },
-    { peer: 'Polly', use: 'failOn', only: BREAKER },
-    { peer: 'Polly', use: 'on', only: ['fallback'] },
-  ],
-  delay: [{ peer: 'Polly', use: 'backoff: constant(ms) or exponential({ initial })', only: RETRY }],
-  backoffType: [{ peer: 'Polly', use: 'backoff: constant(ms) or exponential()', only: RETRY }],
-  useJitter: [{ peer: 'Polly', use: "backoff: exponential({ jitter: 'full' })", only: RETRY }],
-  maxDelay: [{ peer: 'Polly', use: 'backoff: exponential({ max })', only: RETRY }],
-  fallbackAction: [{ peer: 'Polly', use: 'the first argument of fallback()', only: ['fallback'] }],
-  maxHedgedAttempts: [{ peer: 'Polly', use: 'maxHedged', only: ['hedge'] }],
-  permitLimit: [
-    { peer: 'Polly', use: 'limit', only: ['rateLimit'] },
-    { peer: 'Polly', use: 'maxConcurrent', only: ['bulkhead'] },
-  ],
-  queueLimit: [{ peer: 'Polly', use: 'maxQueue', only: ['bulkhead'] }],
-  maxParallelization: [{ peer: 'Polly', use: 'maxConcurrent', only: ['bulkhead'] }],
-  window: [{ peer: 'Polly', use: 'perMs', only: ['rateLimit'] }],
-  concurrency: [{ peer: 'p-limit', use: 'maxConcurrent', only: ['bulkhead'] }],
-  timeoutStrategy: [{ peer: 'cockatiel', use: 'strategy', only: ['timeout'] }],
-};
+/** Every factory's hint: opossum's option, our per-call signal. */
+const ABORT_CONTROLLER: PeerHint = ['opossum', 'execute(fn, { signal })'];
 
 /** What to say after `unknown option <key>`: a peer's name, a near miss, or the known names. */
-function unknownOptionHint(policy: string, key: string, known: KnownOptions): string {
-  const peers = Object.prototype.hasOwnProperty.call(PEER_NAMES, key) ? PEER_NAMES[key] : undefined;
-  const peer = peers?.find((p) => p.only === undefined || p.only.includes(policy));
-  if (peer !== undefined) return ` (${peer.peer}'s name; use ${peer.use})`;
+function unknownOptionHint(key: string, known: KnownOptions, peers: PeerHints | undefined): string {
+  const peer =
+    peers !== undefined && Object.prototype.hasOwnProperty.call(peers, key)
+      ? peers[key]
+      : key === 'abortController'
+        ? ABORT_CONTROLLER
+        : undefined;
+  if (peer !== undefined) return ` (${peer[0]}'s name; use ${peer[1]})`;
   const lower = key.toLowerCase();
   const names = Object.keys(known);
   const near = names.find((k) => k.toLowerCase() === lower);
@@ -176,13 +121,14 @@ function unknownOptionHint(policy: string, key: string, known: KnownOptions): st
 /**
  * Checks that `value` has no key outside `known`: a misspelt or foreign
  * option would otherwise be a silent no-op. `option` names the nested object
- * (`'window'`), empty for the top level.
+ * (`'window'`), empty for the top level; `peers` are the factory's part of
+ * the peer-name table (`peer-names.ts`).
  */
-export function knownKeys(policy: string, value: object, known: KnownOptions, option = ''): void {
+export function knownKeys(policy: string, value: object, known: KnownOptions, option = '', peers?: PeerHints): void {
   for (const key in value) {
     if (!Object.prototype.hasOwnProperty.call(value, key) || Object.prototype.hasOwnProperty.call(known, key)) continue;
     const name = option === '' ? key : `${option}.${key}`;
-    throw new TypeError(`${policy}: unknown option ${name}${unknownOptionHint(policy, key, known)}`);
+    throw new TypeError(`${policy}: unknown option ${name}${unknownOptionHint(key, known, peers)}`);
   }
 }
 
@@ -195,13 +141,17 @@ export type OptionNames<T> = { readonly [K in keyof Required<T>]: true };
 /** The option names {@link knownKeys} accepts. */
 export type KnownOptions = Readonly<Record<string, true>>;
 
-/** An options object, or undefined; every key must be one of `known`. */
-export function optionsObject<T extends object>(policy: string, value: unknown, known: OptionNames<T>): Partial<T> {
+/**
+ * An options object, or undefined; every key must be one of `known`. `peers`
+ * name the options of cockatiel, opossum, p-retry or Polly that the factory
+ * points to its own name.
+ */
+export function optionsObject<T extends object>(policy: string, value: unknown, known: OptionNames<T>, peers?: PeerHints): Partial<T> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     fail('type', policy, 'options', 'an object', value);
   }
-  knownKeys(policy, value, known as KnownOptions);
+  knownKeys(policy, value, known as KnownOptions, '', peers);
   return value as Partial<T>;
 }
 

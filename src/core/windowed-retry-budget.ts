@@ -42,7 +42,7 @@ export interface RetryBudgetOptions {
 }
 
 /** Defaults of {@link retryBudget}. */
-export const DEFAULT_RETRY_BUDGET: Readonly<{ ratio: number; minPerSecond: number; windowMs: number }> = Object.freeze({
+export const DEFAULT_RETRY_BUDGET: Readonly<{ ratio: number; minPerSecond: number; windowMs: number }> = /* @__PURE__ */ Object.freeze({
   ratio: 0.2,
   minPerSecond: 10,
   windowMs: 10_000,

@@ -5,13 +5,13 @@ export const FETCH_KIND = 'resilientFetch';
  * Methods that RFC 9110 (section 9.2.2) defines as idempotent: running them
  * twice has the effect of running them once, so a retry or hedge may repeat them.
  */
-export const IDEMPOTENT_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+export const IDEMPOTENT_METHODS: readonly string[] = /* @__PURE__ */ Object.freeze(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 /**
  * Statuses that count as failures (for retry and the circuit breaker) by default:
  * Request Timeout, Too Many Requests, and the server errors that say "try again".
  */
-export const DEFAULT_FAIL_ON_STATUS: readonly number[] = Object.freeze([408, 429, 500, 502, 503, 504]);
+export const DEFAULT_FAIL_ON_STATUS: readonly number[] = /* @__PURE__ */ Object.freeze([408, 429, 500, 502, 503, 504]);
 
 /** The default cap, in milliseconds, on a server's `Retry-After` (one minute). */
 export const DEFAULT_MAX_RETRY_AFTER = 60_000;

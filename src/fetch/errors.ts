@@ -24,9 +24,10 @@ export class HttpStatusError extends BreakwaterError {
     this.status = response.status;
     this.retryAfter = retryAfter;
     (this as { [HTTP_STATUS_BRAND]?: true })[HTTP_STATUS_BRAND] = true;
+    // Named here, not on the prototype at load, so the module has no side effect.
+    Object.defineProperty(this, 'name', { value: 'HttpStatusError', writable: true, configurable: true });
   }
 }
-Object.defineProperty(HttpStatusError.prototype, 'name', { value: 'HttpStatusError', writable: true, configurable: true });
 
 /** True for an {@link HttpStatusError} from any copy of the package. */
 export function isHttpStatusError(value: unknown): value is HttpStatusError {

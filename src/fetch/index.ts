@@ -1,6 +1,7 @@
 import type { Context, ExecuteOptions } from '../core/context.js';
 import type { Policy } from '../core/policy.js';
 import { type OptionNames, describe, isBoolean, isFunction, nonNegativeFinite, optionsObject } from '../core/validate.js';
+import { RETRY_PEER_NAMES } from '../core/peer-names.js';
 import {
   DEFAULT_CORRELATION_HEADER,
   DEFAULT_FAIL_ON_STATUS,
@@ -99,7 +100,7 @@ export function resilientFetch(policy: Policy, options?: ResilientFetchOptions):
   if (typeof policy !== 'object' || policy === null || typeof (policy as Partial<Policy>).execute !== 'function') {
     throw new TypeError(`${FETCH_KIND}: policy must be an object with an execute method, got ${describe(policy)}`);
   }
-  const o = optionsObject<ResilientFetchOptions>(FETCH_KIND, options, FETCH_OPTIONS);
+  const o = optionsObject<ResilientFetchOptions>(FETCH_KIND, options, FETCH_OPTIONS, RETRY_PEER_NAMES);
   const underlying =
     o.fetch === undefined ? (globalThis as { fetch?: FetchFunction }).fetch : isFunction<FetchFunction>(FETCH_KIND, 'fetch', o.fetch);
   if (typeof underlying !== 'function') {

@@ -1,6 +1,6 @@
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_METHODS } from './constants.js';
 
-const IDEMPOTENT = new Set(IDEMPOTENT_METHODS);
+const IDEMPOTENT = /* @__PURE__ */ new Set(IDEMPOTENT_METHODS);
 const KEY_HEADER_LOWER = IDEMPOTENCY_KEY_HEADER.toLowerCase();
 
 /** A `Request` (or a look-alike from another realm or polyfill), as opposed to a string or URL. */

@@ -32,7 +32,7 @@ export const POLICY_KIND = 'breakwater.policy.kind';
 export const KEY = 'breakwater.key';
 
 /** Histogram boundaries in seconds, unless the `buckets` option says otherwise. */
-export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+export const DEFAULT_BUCKETS: readonly number[] = /* @__PURE__ */ Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 
 function spec(
   otel: string,
@@ -46,7 +46,7 @@ function spec(
 }
 
 /** Every instrument, in the order of the DESIGN table. */
-export const INSTRUMENTS = Object.freeze({
+export const INSTRUMENTS = /* @__PURE__ */ Object.freeze({
   events: spec('breakwater.events', 'events_total', 'counter', '{event}', ['breakwater.event', 'error.type'], 'Events emitted by breakwater policies.'),
   pipelineDuration: spec(
     'breakwater.pipeline.duration',
@@ -103,13 +103,13 @@ export const INSTRUMENTS = Object.freeze({
 export type InstrumentId = keyof typeof INSTRUMENTS;
 
 /** Every instrument id, in table order. */
-export const INSTRUMENT_IDS = Object.freeze(Object.keys(INSTRUMENTS) as InstrumentId[]);
+export const INSTRUMENT_IDS = /* @__PURE__ */ Object.freeze(Object.keys(INSTRUMENTS) as InstrumentId[]);
 
 /**
  * The events each kind emits, all of them counted by `breakwater.events`. Kinds whose source lives on
  * other branches (adaptive bulkhead, cache, a shared store) are listed by their documented events.
  */
-export const EVENTS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+export const EVENTS: Readonly<Record<string, readonly string[]>> = /* @__PURE__ */ Object.freeze({
   timeout: ['timeout'],
   retry: ['attempt', 'retry', 'giveUp', 'retryBlocked'],
   circuitBreaker: ['stateChange', 'success', 'failure', 'rejected'],
@@ -178,7 +178,7 @@ const queueWaitFeed: EventFeed = { instrument: 'queueWait', value: seconds('wait
 const bulkheadRejected = rejectedFor((payload) => payload.reason as string);
 
 /** Instruments fed by an event, beyond `breakwater.events`: `FEEDS[kind][event]`. */
-export const FEEDS: Readonly<Record<string, Readonly<Record<string, readonly EventFeed[]>>>> = Object.freeze({
+export const FEEDS: Readonly<Record<string, Readonly<Record<string, readonly EventFeed[]>>>> = /* @__PURE__ */ Object.freeze({
   pipeline: {
     settled: [{ instrument: 'pipelineDuration', value: seconds('durationMs'), attributes: outcomeAttributes }],
   },
@@ -202,7 +202,7 @@ export const FEEDS: Readonly<Record<string, Readonly<Record<string, readonly Eve
 });
 
 /** The states the breaker-state gauge reports, each one every time (0 when no breaker is in it). */
-export const BREAKER_STATES: readonly string[] = Object.freeze(['closed', 'open', 'halfOpen', 'isolated']);
+export const BREAKER_STATES: readonly string[] = /* @__PURE__ */ Object.freeze(['closed', 'open', 'halfOpen', 'isolated']);
 
 /** How the members of one series group combine into the value of an observable. */
 export type Combine = 'sum' | 'max';
@@ -243,7 +243,7 @@ function budgetOf(target: Readonly<Record<string, unknown>>): { readonly availab
  * Observable instruments other than the breaker state (which has one series per state, see
  * {@link BREAKER_STATES}).
  */
-export const OBSERVERS: readonly Observer[] = Object.freeze([
+export const OBSERVERS: readonly Observer[] = /* @__PURE__ */ Object.freeze([
   {
     instrument: 'failureRate',
     kinds: ['circuitBreaker'],

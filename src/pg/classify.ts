@@ -1,11 +1,11 @@
 import { isBreakwaterError } from 'breakwater';
 import { CLIENT_ERROR_CLASSES, NOT_SENT_CODES, ROLLED_BACK_CODES } from './constants.js';
 
-const notSentCodes = new Set(NOT_SENT_CODES);
+const notSentCodes = /* @__PURE__ */ new Set(NOT_SENT_CODES);
 /** Set on errors of `pool.connect()` by any copy of the package: nothing was sent. */
 const NOT_SENT: unique symbol = Symbol.for('breakwater.pg.notSent') as never;
-const rolledBackCodes = new Set(ROLLED_BACK_CODES);
-const clientErrorClasses = new Set(CLIENT_ERROR_CLASSES);
+const rolledBackCodes = /* @__PURE__ */ new Set(ROLLED_BACK_CODES);
+const clientErrorClasses = /* @__PURE__ */ new Set(CLIENT_ERROR_CLASSES);
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;

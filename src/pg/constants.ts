@@ -14,7 +14,7 @@ export const CANCEL_GRACE_MS = 1_000;
  * new connection (57P03 cannot_connect_now, 53300 too_many_connections,
  * 08001 and 08004: the connection could not be established).
  */
-export const NOT_SENT_CODES: readonly string[] = Object.freeze([
+export const NOT_SENT_CODES: readonly string[] = /* @__PURE__ */ Object.freeze([
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',
@@ -30,10 +30,10 @@ export const NOT_SENT_CODES: readonly string[] = Object.freeze([
  * SQLSTATEs after which PostgreSQL has rolled the whole transaction back:
  * 40001 serialization_failure and 40P01 deadlock_detected.
  */
-export const ROLLED_BACK_CODES: readonly string[] = Object.freeze(['40001', '40P01']);
+export const ROLLED_BACK_CODES: readonly string[] = /* @__PURE__ */ Object.freeze(['40001', '40P01']);
 
 /**
  * SQLSTATE classes in which the database answered: 22 (data exception) and
  * 23 (integrity constraint violation). They say nothing about its health.
  */
-export const CLIENT_ERROR_CLASSES: readonly string[] = Object.freeze(['22', '23']);
+export const CLIENT_ERROR_CLASSES: readonly string[] = /* @__PURE__ */ Object.freeze(['22', '23']);

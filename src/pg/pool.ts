@@ -27,7 +27,7 @@ type QueryText = string | QueryConfig<unknown>;
 type RawQuery = (text: unknown, values?: unknown) => Promise<unknown>;
 
 const ISOLATION_LEVELS: readonly IsolationLevel[] = ['read committed', 'repeatable read', 'serializable'];
-const TRANSACTION_KEYS = new Set(['signal', 'idempotent', 'key', 'correlationId', 'isolationLevel', 'readOnly']);
+const TRANSACTION_KEYS = /* @__PURE__ */ new Set(['signal', 'idempotent', 'key', 'correlationId', 'isolationLevel', 'readOnly']);
 
 function ignoreClientError(): void {
   // The running query rejects with the same error; that is where it is handled.
@@ -51,8 +51,8 @@ function withDefault(options: ExecuteOptions | undefined, idempotent: boolean | 
   if (options.idempotent !== undefined || typeof options !== 'object' || options === null || options instanceof AbortSignal) return options;
   return { signal: options.signal, idempotent, key: options.key, correlationId: options.correlationId };
 }
-const IDEMPOTENT: ExecuteOptions = Object.freeze({ idempotent: true });
-const NOT_IDEMPOTENT: ExecuteOptions = Object.freeze({ idempotent: false });
+const IDEMPOTENT: ExecuteOptions = /* @__PURE__ */ Object.freeze({ idempotent: true });
+const NOT_IDEMPOTENT: ExecuteOptions = /* @__PURE__ */ Object.freeze({ idempotent: false });
 
 function beginStatement(isolationLevel: IsolationLevel | undefined, readOnly: boolean | undefined): string {
   let text = 'BEGIN';

@@ -88,7 +88,7 @@ export interface ScriptedFetch {
 
 const SCRIPTED_FETCH_OPTIONS: OptionNames<ScriptedFetchOptions> = { clock: true, exhausted: true };
 
-const NO_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+const NO_BODY_STATUSES = /* @__PURE__ */ new Set([101, 103, 204, 205, 304]);
 
 function latencyOf(name: string, latency: unknown): number | undefined {
   if (latency === undefined) return undefined;

@@ -7,7 +7,7 @@ import type { AdaptiveBulkheadOptions } from './options.js';
 import { VegasLimit, vegasAlpha, vegasBeta } from './vegas.js';
 import type { WindowSettings } from './window.js';
 
-const OPTION_KEYS = new Set([
+const OPTION_KEYS = /* @__PURE__ */ new Set([
   'algorithm',
   'initialLimit',
   'minLimit',
@@ -27,11 +27,11 @@ const PEER_NAMES: Record<string, string> = {
   limit: 'the limit moves; use initialLimit, minLimit and maxLimit',
   windowSize: "concurrency-limits' name; use window.minSamples",
 };
-const WINDOW_KEYS = new Set(['minMs', 'maxMs', 'minSamples', 'minRttMs']);
+const WINDOW_KEYS = /* @__PURE__ */ new Set(['minMs', 'maxMs', 'minSamples', 'minRttMs']);
 const ALGORITHM_KEYS: Record<string, Set<string>> = {
-  aimd: new Set(['kind', 'backoffRatio', 'timeout']),
-  gradient2: new Set(['kind', 'smoothing', 'rttTolerance', 'longWindow', 'queueSize']),
-  vegas: new Set(['kind', 'smoothing', 'probeMultiplier', 'alpha', 'beta']),
+  aimd: /* @__PURE__ */ new Set(['kind', 'backoffRatio', 'timeout']),
+  gradient2: /* @__PURE__ */ new Set(['kind', 'smoothing', 'rttTolerance', 'longWindow', 'queueSize']),
+  vegas: /* @__PURE__ */ new Set(['kind', 'smoothing', 'probeMultiplier', 'alpha', 'beta']),
 };
 
 /** An object's keys must all be known. */

@@ -2,6 +2,7 @@ import { AdmissionPolicy, queueSettings } from '../../core/admission/admission-p
 import type { CallContext } from '../../core/context.js';
 import { invoke, type PolicyFunction } from '../../core/policy.js';
 import { type OptionNames, integerAtLeast, optionsObject } from '../../core/validate.js';
+import { BULKHEAD_PEER_NAMES } from '../../core/peer-names.js';
 import { BULKHEAD_KIND } from './constants.js';
 import type { BulkheadEvents } from './events.js';
 import type { BulkheadOptions } from './options.js';
@@ -60,7 +61,7 @@ const BULKHEAD_OPTIONS: OptionNames<BulkheadOptions> = { maxConcurrent: true, ma
  * ```
  */
 export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
-  return new BulkheadPolicy(optionsObject<BulkheadOptions>(BULKHEAD_KIND, options, BULKHEAD_OPTIONS));
+  return new BulkheadPolicy(optionsObject<BulkheadOptions>(BULKHEAD_KIND, options, BULKHEAD_OPTIONS, BULKHEAD_PEER_NAMES));
 }
 
 export type { BulkheadEvents } from './events.js';

@@ -12,6 +12,7 @@ import {
   positiveFinite,
   positiveOrInfinity,
 } from '../../core/validate.js';
+import { BREAKER_PEER_NAMES } from '../../core/peer-names.js';
 import {
   CIRCUIT_BREAKER_KIND,
   DEFAULT_FAILURE_RATE,
@@ -81,7 +82,7 @@ function buildWindow(value: unknown, options: CircuitBreakerOptions, slowCallRat
   }
   const w = plainObject('window', value, 'an object with a kind');
   const kind = oneOf(K, 'window.kind', w.kind, WINDOW_KINDS);
-  knownKeys(K, w, WINDOW_OPTIONS[kind], 'window');
+  knownKeys(K, w, WINDOW_OPTIONS[kind], 'window', BREAKER_PEER_NAMES);
   if (kind === 'consecutive') {
     if (options.slowCall !== undefined) {
       throw new TypeError(`${K}: slowCall needs a "count" or "time" window, got window.kind "consecutive"`);
@@ -127,7 +128,7 @@ export function resolveOptions(options: CircuitBreakerOptions, name: string): Br
   let slowCallRate = Infinity;
   if (options.slowCall !== undefined) {
     const slow = plainObject('slowCall', options.slowCall, 'an object { ms, rate }');
-    knownKeys(K, slow, SLOW_CALL_OPTIONS, 'slowCall');
+    knownKeys(K, slow, SLOW_CALL_OPTIONS, 'slowCall', BREAKER_PEER_NAMES);
     slowMs = nonNegativeFinite(K, 'slowCall.ms', slow.ms);
     slowCallRate = numberInRange(K, 'slowCall.rate', slow.rate, 0, 1, true);
   }
@@ -143,7 +144,7 @@ export function resolveOptions(options: CircuitBreakerOptions, name: string): Br
   let maxWait = DEFAULT_MAX_WAIT;
   if (options.halfOpen !== undefined) {
     const half = plainObject('halfOpen', options.halfOpen, 'an object { probes, maxWait }');
-    knownKeys(K, half, HALF_OPEN_OPTIONS, 'halfOpen');
+    knownKeys(K, half, HALF_OPEN_OPTIONS, 'halfOpen', BREAKER_PEER_NAMES);
     if (half.probes !== undefined) probes = integerAtLeast(K, 'halfOpen.probes', half.probes, 1);
     if (half.maxWait !== undefined) {
       maxWait = positiveOrInfinity(K, 'halfOpen.maxWait', half.maxWait);

@@ -3,6 +3,7 @@ import { provesNotExecuted } from '../../core/errors.js';
 import { reportCallbackError } from '../../core/events.js';
 import { invoke, type Outcome, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
 import { type OptionNames, optionsObject } from '../../core/validate.js';
+import { BREAKER_PEER_NAMES } from '../../core/peer-names.js';
 import { resolveOptions } from './config.js';
 import { CIRCUIT_BREAKER_KIND, SNAPSHOT_VERSION } from './constants.js';
 import type { CircuitBreakerEvents, CircuitBreakerStats, CircuitState } from './events.js';
@@ -29,7 +30,7 @@ import type { BreakerSnapshot } from './snapshot.js';
 import { ConsecutiveHealth, type HealthWindow, TimeHealth, type TripReason } from './windows.js';
 
 const K = CIRCUIT_BREAKER_KIND;
-const NO_CHANGES: readonly StateChange[] = Object.freeze([]);
+const NO_CHANGES: readonly StateChange[] = /* @__PURE__ */ Object.freeze([]);
 
 /** How a settled call counts. */
 const SUCCESS = 0;
@@ -496,7 +497,7 @@ const CIRCUIT_BREAKER_OPTIONS: OptionNames<CircuitBreakerOptions> = { window: tr
  * ```
  */
 export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreakerPolicy {
-  return new CircuitBreakerPolicy(optionsObject<CircuitBreakerOptions>(K, options, CIRCUIT_BREAKER_OPTIONS));
+  return new CircuitBreakerPolicy(optionsObject<CircuitBreakerOptions>(K, options, CIRCUIT_BREAKER_OPTIONS, BREAKER_PEER_NAMES));
 }
 
 export type {

@@ -59,11 +59,11 @@ export interface Step {
   readonly changes: readonly StateChange[];
 }
 
-const NO_CHANGES: readonly StateChange[] = Object.freeze([]);
-const NO_PROBES: readonly Probe[] = Object.freeze([]);
+const NO_CHANGES: readonly StateChange[] = /* @__PURE__ */ Object.freeze([]);
+const NO_PROBES: readonly Probe[] = /* @__PURE__ */ Object.freeze([]);
 
 /** A closed breaker that never opened. */
-export const INITIAL_MACHINE: Machine = Object.freeze({
+export const INITIAL_MACHINE: Machine = /* @__PURE__ */ Object.freeze({
   state: 'closed',
   generation: 0,
   opens: 0,

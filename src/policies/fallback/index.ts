@@ -1,6 +1,7 @@
 import type { CallContext, Context, ExecuteOptions } from '../../core/context.js';
 import { invoke, type Outcome, PolicyBase, type PolicyFunction, type RESOLVES_WITH, RUN } from '../../core/policy.js';
 import { type OptionNames, isFunction, optionsObject } from '../../core/validate.js';
+import { FALLBACK_PEER_NAMES } from '../../core/peer-names.js';
 import { DEFAULT_FALLBACK_ON, FALLBACK_KIND } from './constants.js';
 import type { FallbackEvents } from './events.js';
 import type { FallbackOptions, FallbackValue } from './options.js';
@@ -106,7 +107,7 @@ export function fallback<F>(valueOrFn: FallbackValue<F>, options?: FallbackOptio
   if (arguments.length === 0) {
     throw new TypeError(`${FALLBACK_KIND}: valueOrFn is required (the value to resolve with, or a function (outcome, ctx) => value), got nothing`);
   }
-  return new FallbackPolicy(valueOrFn, optionsObject<FallbackOptions>(FALLBACK_KIND, options, FALLBACK_OPTIONS));
+  return new FallbackPolicy(valueOrFn, optionsObject<FallbackOptions>(FALLBACK_KIND, options, FALLBACK_OPTIONS, FALLBACK_PEER_NAMES));
 }
 
 export type { FallbackEvents } from './events.js';

@@ -4,6 +4,7 @@ import { invoke, type Outcome, PolicyBase, type PolicyFunction, RUN } from '../.
 import { isRetryBudget, type RetryBudget } from '../../core/retry-budget.js';
 import { timerDelay } from '../../core/timer-delay.js';
 import { type OptionNames, integerAtLeast, isFunction, optionsObject } from '../../core/validate.js';
+import { HEDGE_PEER_NAMES } from '../../core/peer-names.js';
 import { DEFAULT_MAX_HEDGED, HEDGE_KIND } from './constants.js';
 import type { HedgeEvents } from './events.js';
 import { HedgeCall } from './hedge-call.js';
@@ -100,7 +101,7 @@ const HEDGE_OPTIONS: OptionNames<HedgeOptions> = { delay: true, maxHedged: true,
  * ```
  */
 export function hedge(options: HedgeOptions): HedgePolicy {
-  return new HedgePolicy(optionsObject<HedgeOptions>(HEDGE_KIND, options, HEDGE_OPTIONS));
+  return new HedgePolicy(optionsObject<HedgeOptions>(HEDGE_KIND, options, HEDGE_OPTIONS, HEDGE_PEER_NAMES));
 }
 
 export type { HedgeEvents } from './events.js';

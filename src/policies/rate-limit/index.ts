@@ -10,6 +10,7 @@ import {
   RATE_LIMIT_KIND,
   RATE_LIMIT_MODES,
 } from './constants.js';
+import { RATE_LIMIT_PEER_NAMES } from '../../core/peer-names.js';
 import type { RateLimitEvents } from './events.js';
 import type { RateLimitMode, RateLimitOptions } from './options.js';
 import { type Admission, SharedLimiter } from './shared-limiter.js';
@@ -117,7 +118,7 @@ const RATE_LIMIT_OPTIONS: OptionNames<RateLimitOptions> = { limit: true, perMs: 
  * ```
  */
 export function rateLimit(options: RateLimitOptions): RateLimitPolicy {
-  return new RateLimitPolicy(optionsObject<RateLimitOptions>(RATE_LIMIT_KIND, options, RATE_LIMIT_OPTIONS));
+  return new RateLimitPolicy(optionsObject<RateLimitOptions>(RATE_LIMIT_KIND, options, RATE_LIMIT_OPTIONS, RATE_LIMIT_PEER_NAMES));
 }
 
 export type { RateLimitEvents } from './events.js';

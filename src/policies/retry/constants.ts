@@ -15,7 +15,7 @@ export const DEFAULT_IDEMPOTENT = false;
  * connection refused and DNS failures, and undici's connect timeout (which
  * `fetch` wraps in a `TypeError` whose `cause` carries the code).
  */
-export const DEFAULT_NOT_EXECUTED_CODES: readonly string[] = Object.freeze([
+export const DEFAULT_NOT_EXECUTED_CODES: readonly string[] = /* @__PURE__ */ Object.freeze([
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',
@@ -25,11 +25,11 @@ export const DEFAULT_NOT_EXECUTED_CODES: readonly string[] = Object.freeze([
 /** How `exponential()` spreads its delays. */
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
 /** The jitters `exponential()` accepts. */
-export const JITTERS: readonly Jitter[] = Object.freeze(['full', 'equal', 'decorrelated', 'none'] as const);
+export const JITTERS: readonly Jitter[] = /* @__PURE__ */ Object.freeze(['full', 'equal', 'decorrelated', 'none'] as const);
 
 /** Defaults of `exponential()`. */
 export const DEFAULT_EXPONENTIAL: Readonly<{ initial: number; factor: number; max: number; jitter: Jitter }> =
-  Object.freeze({ initial: 100, factor: 2, max: 10_000, jitter: 'full' });
+  /* @__PURE__ */ Object.freeze({ initial: 100, factor: 2, max: 10_000, jitter: 'full' });
 
 /** `decorrelated` jitter draws the next delay from [initial, 3 × previous]. */
 export const DECORRELATED_GROWTH = 3;

@@ -5,6 +5,7 @@ import { callIsolated, emitBreakwaterWarning, reportCallbackError } from '../../
 import { invoke, type Outcome, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
 import { isRetryBudget, type RetryBudget } from '../../core/retry-budget.js';
 import { type OptionNames, integerAtLeast, isBoolean, isFunction, optionsObject } from '../../core/validate.js';
+import { RETRY_PEER_NAMES } from '../../core/peer-names.js';
 import { type Backoff, exponential } from './backoff.js';
 import { DEFAULT_IDEMPOTENT, DEFAULT_MAX_ATTEMPTS, MAX_SLEEP_MS, RETRY_KIND } from './constants.js';
 import type { RetryBlockedReason, RetryEvents } from './events.js';
@@ -28,9 +29,13 @@ function isOpenCircuit(error: unknown): boolean {
  */
 class BreakwaterRetryWarning extends Error {
   readonly code = 'BREAKWATER_RETRY_NOT_IDEMPOTENT';
-}
-Object.defineProperty(BreakwaterRetryWarning.prototype, 'name', { value: 'BreakwaterRetryWarning', writable: true, configurable: true });
 
+  constructor(message: string) {
+    super(message);
+    // Named here, not on the prototype at load, so the module has no side effect.
+    Object.defineProperty(this, 'name', { value: 'BreakwaterRetryWarning', writable: true, configurable: true });
+  }
+}
 
 /**
  * A policy that runs a call again after a failure, when that is safe.
@@ -366,7 +371,7 @@ const RETRY_OPTIONS: OptionNames<RetryOptions> = { maxAttempts: true, backoff: t
  * ```
  */
 export function retry(options?: RetryOptions): RetryPolicy {
-  return new RetryPolicy(optionsObject<RetryOptions>(RETRY_KIND, options, RETRY_OPTIONS));
+  return new RetryPolicy(optionsObject<RetryOptions>(RETRY_KIND, options, RETRY_OPTIONS, RETRY_PEER_NAMES));
 }
 
 export { constant, exponential, type Backoff, type BackoffInfo, type ExponentialOptions } from './backoff.js';

@@ -4,6 +4,7 @@ import { TimeoutError } from '../../core/errors.js';
 import { invoke, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
 import { promiseFor, type SettleTarget } from '../../core/settle-target.js';
 import { type OptionNames, oneOf, optionsObject, positiveFinite } from '../../core/validate.js';
+import { TIMEOUT_PEER_NAMES } from '../../core/peer-names.js';
 import { DEFAULT_TIMEOUT_STRATEGY, TIMEOUT_KIND, TIMEOUT_STRATEGIES, type TimeoutStrategy } from './constants.js';
 import type { TimeoutEvents } from './events.js';
 import type { TimeoutOptions } from './options.js';
@@ -160,7 +161,7 @@ const TIMEOUT_OPTIONS: OptionNames<TimeoutOptions> = { strategy: true, name: tru
  * ```
  */
 export function timeout(ms: number, options?: TimeoutOptions): TimeoutPolicy {
-  return new TimeoutPolicy(ms, optionsObject<TimeoutOptions>(TIMEOUT_KIND, options, TIMEOUT_OPTIONS));
+  return new TimeoutPolicy(ms, optionsObject<TimeoutOptions>(TIMEOUT_KIND, options, TIMEOUT_OPTIONS, TIMEOUT_PEER_NAMES));
 }
 
 export type { TimeoutEvents } from './events.js';

@@ -32,6 +32,20 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules for a promise-heavy library: a promise nobody awaits or handles, a promise
+    // where a boolean or a void callback is expected, an await on a non-promise, an async function
+    // with nothing to await. A deliberate fire-and-forget is written `void promise` with a comment
+    // saying why. src/ only: the tests leave promises floating on purpose (races, timers).
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/require-await': 'error',
+    },
+  },
+  {
     files: ['src/index.ts', 'src/core/**/*.ts'],
     rules: layer('the core imports nothing above it', '^\\.\\./'),
   },

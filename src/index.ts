@@ -98,7 +98,7 @@ export {
 // retry
 export {
   constant,
-  DEFAULT_EXPONENTIAL,
+  EXPONENTIAL_DEFAULTS,
   DEFAULT_IDEMPOTENT,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_NOT_EXECUTED_CODES,
@@ -114,7 +114,7 @@ export {
   type RetryOptions,
 } from './policies/retry/index.js';
 export type { RetryBudget } from './core/retry-budget.js';
-export { DEFAULT_RETRY_BUDGET, retryBudget, type RetryBudgetOptions } from './core/windowed-retry-budget.js';
+export { RETRY_BUDGET_DEFAULTS, retryBudget, type RetryBudgetOptions } from './core/windowed-retry-budget.js';
 
 // fallback, hedge, rateLimit, chaos
 export {

@@ -50,7 +50,7 @@ export interface PipelineEvents {
  * @remarks A pipeline emits one event, `settled`, per call; attach metrics to each of `policies`
  * for the rest.
  */
-export class Pipeline<X = never> extends PolicyEmitter<PipelineEvents> implements Policy, Runnable {
+export class Pipeline<X = never> extends PolicyEmitter<PipelineEvents> implements Policy {
   /** Always `'pipeline'`. */
   readonly kind = 'pipeline' as const;
   /** Used in events and metrics. */

@@ -200,12 +200,12 @@ export interface CommonOptions {
  * }
  * ```
  */
-export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> implements Policy, Runnable {
+export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> implements Policy {
   /** What kind of policy this is (`'timeout'`, `'retry'`, …). */
   readonly kind: PolicyKind;
   /** Used in events and metrics. */
   readonly name: string;
-  /** @internal */
+  /** The source of time, for subclasses. */
   protected readonly clock: Clock;
 
   constructor(kind: PolicyKind, options: CommonOptions) {
@@ -220,12 +220,12 @@ export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> im
     return startCall(this, fn, options);
   }
 
-  /** @internal */
+  /** Runs `fn` as part of an enclosing call, with its context: what a subclass implements. */
   abstract [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>>;
 
   /**
    * Emits `event` with the common fields; builds nothing when nobody listens.
-   * `at` is when it happened, for a change noticed later; else now. @internal
+   * `at` is when it happened, for a change noticed later; else now.
    */
   protected emitEvent<K extends keyof E & string>(event: K, ctx: CallContext | undefined, fields: E[K], at?: number): void {
     if (this.listenerCount(event as never) === 0) return;
@@ -240,7 +240,7 @@ export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> im
     (this.emit as (event: string, payload: unknown) => boolean)(event, Object.freeze(payload as E[K] & EventBase));
   }
 
-  /** True when someone listens to `event`. @internal */
+  /** True when someone listens to `event`. */
   protected listens(event: keyof E & string): boolean {
     return this.listenerCount(event as never) !== 0;
   }

@@ -42,7 +42,7 @@ export interface RetryBudgetOptions {
 }
 
 /** Defaults of {@link retryBudget}. */
-export const DEFAULT_RETRY_BUDGET: Readonly<{ ratio: number; minPerSecond: number; windowMs: number }> = /* @__PURE__ */ Object.freeze({
+export const RETRY_BUDGET_DEFAULTS: Readonly<{ ratio: number; minPerSecond: number; windowMs: number }> = /* @__PURE__ */ Object.freeze({
   ratio: 0.2,
   minPerSecond: 10,
   windowMs: 10_000,
@@ -176,10 +176,10 @@ const BUDGET_OPTIONS: OptionNames<RetryBudgetOptions> = { ratio: true, minPerSec
  */
 export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
   const o = optionsObject<RetryBudgetOptions>(BUDGET_KIND, options, BUDGET_OPTIONS);
-  const ratio = o.ratio === undefined ? DEFAULT_RETRY_BUDGET.ratio : nonNegativeFinite(BUDGET_KIND, 'ratio', o.ratio);
+  const ratio = o.ratio === undefined ? RETRY_BUDGET_DEFAULTS.ratio : nonNegativeFinite(BUDGET_KIND, 'ratio', o.ratio);
   const minPerSecond =
-    o.minPerSecond === undefined ? DEFAULT_RETRY_BUDGET.minPerSecond : nonNegativeFinite(BUDGET_KIND, 'minPerSecond', o.minPerSecond);
-  const windowMs = o.windowMs === undefined ? DEFAULT_RETRY_BUDGET.windowMs : positiveFinite(BUDGET_KIND, 'windowMs', o.windowMs);
+    o.minPerSecond === undefined ? RETRY_BUDGET_DEFAULTS.minPerSecond : nonNegativeFinite(BUDGET_KIND, 'minPerSecond', o.minPerSecond);
+  const windowMs = o.windowMs === undefined ? RETRY_BUDGET_DEFAULTS.windowMs : positiveFinite(BUDGET_KIND, 'windowMs', o.windowMs);
   const clock = o.clock === undefined ? systemClock : isClock<Clock>(BUDGET_KIND, o.clock);
   return new WindowedRetryBudget(ratio, minPerSecond, windowMs, clock);
 }

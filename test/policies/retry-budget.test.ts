@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_BUDGET, retryBudget } from '../../src/index.js';
+import { RETRY_BUDGET_DEFAULTS, retryBudget } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
 
 describe('retryBudget', () => {
   it('a fresh default budget allows minPerSecond (10) retries at once and no more', () => {
     const clock = new VirtualClock();
     const budget = retryBudget({ clock });
-    expect(DEFAULT_RETRY_BUDGET.minPerSecond).toBe(10);
+    expect(RETRY_BUDGET_DEFAULTS.minPerSecond).toBe(10);
     expect(budget.available).toBe(10);
     for (let i = 0; i < 10; i++) expect(budget.tryTake()).toBe(true);
     expect(budget.tryTake()).toBe(false);

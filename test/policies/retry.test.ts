@@ -5,11 +5,11 @@ import {
   type Clock,
   type Context,
   constant,
-  DEFAULT_EXPONENTIAL,
+  EXPONENTIAL_DEFAULTS,
   DEFAULT_IDEMPOTENT,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_NOT_EXECUTED_CODES,
-  DEFAULT_RETRY_BUDGET,
+  RETRY_BUDGET_DEFAULTS,
   exponential,
   pipeline,
   RateLimitedError,
@@ -77,10 +77,10 @@ describe('retry: defaults', () => {
     expect(DEFAULT_IDEMPOTENT).toBe(false);
     expect(DEFAULT_NOT_EXECUTED_CODES).toEqual(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
     expect(Object.isFrozen(DEFAULT_NOT_EXECUTED_CODES)).toBe(true);
-    expect(DEFAULT_EXPONENTIAL).toEqual({ initial: 100, factor: 2, max: 10_000, jitter: 'full' });
-    expect(Object.isFrozen(DEFAULT_EXPONENTIAL)).toBe(true);
-    expect(DEFAULT_RETRY_BUDGET).toEqual({ ratio: 0.2, minPerSecond: 10, windowMs: 10_000 });
-    expect(Object.isFrozen(DEFAULT_RETRY_BUDGET)).toBe(true);
+    expect(EXPONENTIAL_DEFAULTS).toEqual({ initial: 100, factor: 2, max: 10_000, jitter: 'full' });
+    expect(Object.isFrozen(EXPONENTIAL_DEFAULTS)).toBe(true);
+    expect(RETRY_BUDGET_DEFAULTS).toEqual({ ratio: 0.2, minPerSecond: 10, windowMs: 10_000 });
+    expect(Object.isFrozen(RETRY_BUDGET_DEFAULTS)).toBe(true);
   });
 
   it('retry() has 3 attempts, is not idempotent, has no budget and is named "retry"', () => {

@@ -78,7 +78,7 @@ function admitSteadfast(
  * changes, p-limit's `concurrency` follows; a capacity below the calls running
  * lets them finish and admits no one until a slot is free under the new
  * capacity. See docs/decisions/0002-bulkhead-on-p-limit.md.
- * @internal
+ * Not exported by the entry; declared because the public policy classes extend it.
  */
 export abstract class AdmissionPolicy<E extends AdmissionEvents> extends PolicyBase<E> implements WaiterOwner {
   /** How many more calls may wait for a slot. */

@@ -2,7 +2,7 @@ import { type OptionNames, describe, nonNegativeFinite, oneOf, optionsObject, po
 import {
   CONSTANT_KIND,
   DECORRELATED_GROWTH,
-  DEFAULT_EXPONENTIAL,
+  EXPONENTIAL_DEFAULTS,
   EXPONENTIAL_KIND,
   type Jitter,
   JITTERS,
@@ -95,13 +95,13 @@ const EXPONENTIAL_OPTIONS: OptionNames<ExponentialOptions> = { initial: true, fa
  */
 export function exponential(options?: ExponentialOptions): Backoff {
   const o = optionsObject<ExponentialOptions>(EXPONENTIAL_KIND, options, EXPONENTIAL_OPTIONS);
-  const initial = o.initial === undefined ? DEFAULT_EXPONENTIAL.initial : positiveFinite(EXPONENTIAL_KIND, 'initial', o.initial);
-  const factor = o.factor === undefined ? DEFAULT_EXPONENTIAL.factor : growthFactor(o.factor);
-  const max = o.max === undefined ? Math.max(DEFAULT_EXPONENTIAL.max, initial) : positiveFinite(EXPONENTIAL_KIND, 'max', o.max);
+  const initial = o.initial === undefined ? EXPONENTIAL_DEFAULTS.initial : positiveFinite(EXPONENTIAL_KIND, 'initial', o.initial);
+  const factor = o.factor === undefined ? EXPONENTIAL_DEFAULTS.factor : growthFactor(o.factor);
+  const max = o.max === undefined ? Math.max(EXPONENTIAL_DEFAULTS.max, initial) : positiveFinite(EXPONENTIAL_KIND, 'max', o.max);
   if (max < initial) {
     throw new RangeError(`${EXPONENTIAL_KIND}: max must be a finite number >= initial (${initial}), got ${describe(max)}`);
   }
-  const jitter = o.jitter === undefined ? DEFAULT_EXPONENTIAL.jitter : oneOf(EXPONENTIAL_KIND, 'jitter', o.jitter, JITTERS);
+  const jitter = o.jitter === undefined ? EXPONENTIAL_DEFAULTS.jitter : oneOf(EXPONENTIAL_KIND, 'jitter', o.jitter, JITTERS);
   const ceiling = (attempt: number): number => {
     // attempt <= 1, NaN included, gives the first ceiling; a huge one saturates at max.
     if (!(attempt > 1) || factor === 1) return initial < max ? initial : max;

@@ -28,7 +28,7 @@ export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
 export const JITTERS: readonly Jitter[] = /* @__PURE__ */ Object.freeze(['full', 'equal', 'decorrelated', 'none'] as const);
 
 /** Defaults of `exponential()`. */
-export const DEFAULT_EXPONENTIAL: Readonly<{ initial: number; factor: number; max: number; jitter: Jitter }> =
+export const EXPONENTIAL_DEFAULTS: Readonly<{ initial: number; factor: number; max: number; jitter: Jitter }> =
   /* @__PURE__ */ Object.freeze({ initial: 100, factor: 2, max: 10_000, jitter: 'full' });
 
 /** `decorrelated` jitter draws the next delay from [initial, 3 × previous]. */

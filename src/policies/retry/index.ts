@@ -378,7 +378,7 @@ export { constant, exponential, type Backoff, type BackoffInfo, type Exponential
 export type { RetryBlockedReason, RetryEvents } from './events.js';
 export type { RetryOptions } from './options.js';
 export {
-  DEFAULT_EXPONENTIAL,
+  EXPONENTIAL_DEFAULTS,
   DEFAULT_IDEMPOTENT,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_NOT_EXECUTED_CODES,

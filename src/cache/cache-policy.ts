@@ -1,4 +1,4 @@
-import { type CallContext, type Context, type ExecuteOptions, PolicyBase, type PolicyFunction, RUN } from 'breakwater';
+import { type CallContext, type Context, type ExecuteOptions, isSharedStore, PolicyBase, type PolicyFunction, RUN, type SharedStore } from 'breakwater';
 import { LRUCache } from 'lru-cache';
 import { type OptionNames, describe, integerAtLeast, isBoolean, isFunction, nonNegativeFinite, optionsObject, positiveFinite } from '../core/validate.js';
 import {
@@ -15,7 +15,6 @@ import {
 import type { CacheEvents } from './events.js';
 import { Flight, type FlightOwner, invoke } from './flight.js';
 import type { CacheOptions } from './options.js';
-import type { CacheStore } from './store.js';
 
 /** A stored value and when it was stored (clock time). */
 class Entry {
@@ -49,14 +48,16 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
   readonly maxEntries: number;
   /** Whether concurrent calls of one key share one run. */
   readonly coalesce: boolean;
-  /** The shared store, when one was given (see docs/cache.md: not yet consulted by this version). */
-  readonly store: CacheStore | undefined;
+  /** The shared store, when one was given: read through on a local miss, written behind on a fresh value. */
+  readonly store: SharedStore | undefined;
   /** Turns a value into the store's text. */
   readonly serialize: (value: unknown) => string;
   /** Turns the store's text back into a value. */
   readonly deserialize: (text: string) => unknown;
   /** `ttl + staleIfError`: past this age an entry is of no use. */
   private readonly lifetime: number;
+  /** What every key of this policy starts with in the store: the name, length-prefixed so it is data, never layout. */
+  private readonly storePrefix: string;
   private readonly keyOf: (ctx: Context) => string | undefined;
   private readonly entries: LRUCache<string, Entry>;
   /** The runs in flight, by key (only with `coalesce`). */
@@ -72,6 +73,8 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
   private handoffKey: string | undefined = undefined;
   private handoffEntry: Entry | undefined = undefined;
   private handoffAt = 0;
+  /** Counts `delete` and `clear` calls: a store read that started before one stores nothing. */
+  private invalidations = 0;
 
   constructor(options: Partial<CacheOptions>) {
     super(CACHE_KIND, options);
@@ -90,6 +93,7 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
     this.deserialize =
       options.deserialize === undefined ? DEFAULT_DESERIALIZE : isFunction(CACHE_KIND, 'deserialize', options.deserialize);
     this.lifetime = this.ttl + this.staleIfError;
+    this.storePrefix = `cache:${this.name.length}:${this.name}:`;
     const clock = this.clock;
     this.entries = new LRUCache<string, Entry>({
       max: this.maxEntries,
@@ -119,13 +123,21 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
       flight.detached = true;
       this.flights.delete(key);
     }
+    this.invalidations++;
+    // The shared entry goes too, or the next local miss would read it back.
+    if (this.store !== undefined) void this.store.delete(this.storePrefix + key);
     return this.entries.delete(key);
   }
 
-  /** Drops every entry; runs in flight still answer their callers, but their values are not stored. */
+  /**
+   * Drops every local entry; runs in flight still answer their callers, but
+   * their values are not stored. Entries in a shared `store` stay (they expire
+   * after `ttl`): `delete(key)` drops one there too.
+   */
   clear(): void {
     for (const flight of this.flights.values()) flight.detached = true;
     this.flights.clear();
+    this.invalidations++;
     this.entries.clear();
   }
 
@@ -179,6 +191,57 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
     this.pinned = false;
   }
 
+  /**
+   * Writes a fresh value behind to the store, for `ttl` (the store's own clock
+   * forgets it). Never felt by the call: a value `serialize` cannot turn into a
+   * text, a throwing `serialize` and a degraded store all just skip the write.
+   */
+  private writeBehind(key: string, value: unknown): void {
+    const store = this.store;
+    if (store === undefined || store.degraded) return;
+    let text: unknown;
+    try {
+      text = this.serialize(value);
+    } catch {
+      return;
+    }
+    if (typeof text === 'string') void store.set(this.storePrefix + key, text, this.ttl);
+  }
+
+  /**
+   * Reads `key` through the store: `undefined` at once when there is no store
+   * or it is degraded (the call goes on locally with no added wait), else a
+   * promise of the entry it held (stored locally as fresh from now), or of
+   * `undefined` when it held none, or one `deserialize` refused.
+   */
+  private readThrough(key: string): Promise<Entry | undefined> | undefined {
+    const store = this.store;
+    if (store === undefined) return undefined;
+    const reply = store.get(this.storePrefix + key);
+    if (reply === undefined) return undefined;
+    const invalidations = this.invalidations;
+    return reply.then((text) => {
+      // Dropped while the read was on its way: an invalidation is never undone by an older read.
+      if (typeof text !== 'string' || invalidations !== this.invalidations) return undefined;
+      let value: unknown;
+      try {
+        value = this.deserialize(text);
+      } catch {
+        return undefined;
+      }
+      // A local entry stored meanwhile (another caller's run) is as good and no older.
+      const now = this.clock.now();
+      const held = this.lookup(key, now);
+      if (held !== undefined && now - held.storedAt < this.ttl) return held;
+      const entry = new Entry(value, now);
+      this.pinned = true;
+      this.pinnedAt = now;
+      this.entries.set(key, entry);
+      this.pinned = false;
+      return entry;
+    });
+  }
+
   /** @internal */
   [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
     if (ctx.scope.aborted) return Promise.reject(ctx.scope.reason);
@@ -212,6 +275,25 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
       this.emitEvent('hit', ctx, {});
       return Promise.resolve(entry.value as Awaited<T>);
     }
+    // A run in flight for the key is joined before asking the store: its value is on its way.
+    if (this.store !== undefined && !(this.coalesce && this.flights.has(key))) {
+      const shared = this.readThrough(key);
+      if (shared !== undefined) {
+        return shared.then((found) => {
+          if (ctx.scope.aborted) throw ctx.scope.reason;
+          if (found !== undefined) {
+            this.emitEvent('hit', ctx, {});
+            return found.value as Awaited<T>;
+          }
+          return this.run(fn, ctx, key);
+        });
+      }
+    }
+    return this.run(fn, ctx, key);
+  }
+
+  /** A miss (or a join of the run in flight): the function runs, its value is stored. */
+  private run<T>(fn: PolicyFunction<T>, ctx: CallContext, key: string): Promise<Awaited<T>> {
     if (!this.coalesce) {
       this.emitEvent('miss', ctx, {});
       return this.runAlone(fn, ctx, key);
@@ -253,6 +335,7 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
     return invoke(fn, ctx).then(
       (value) => {
         this.remember(key, value);
+        this.writeBehind(key, value);
         return value;
       },
       (error: unknown) => {
@@ -274,7 +357,10 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
     if (flight.active === 0) return undefined; // every caller left: nothing to answer, nothing stored
     const sharers = flight.sharers;
     if (ok) {
-      if (!flight.detached) this.remember(flight.key, result);
+      if (!flight.detached) {
+        this.remember(flight.key, result);
+        this.writeBehind(flight.key, result);
+      }
       if (sharers !== undefined) for (const sharer of sharers) sharer.settle(true, result);
       return undefined;
     }
@@ -313,19 +399,13 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
  */
 const MAX_ENTRIES_LIMIT = 2 ** 24;
 
-function checkStore(store: unknown, name: unknown): CacheStore {
-  const ok =
-    typeof store === 'object' &&
-    store !== null &&
-    typeof (store as Partial<CacheStore>).cacheGet === 'function' &&
-    typeof (store as Partial<CacheStore>).cacheSet === 'function' &&
-    typeof (store as Partial<CacheStore>).cacheDelete === 'function';
-  if (!ok) {
-    throw new TypeError(`${CACHE_KIND}: store must be an object with cacheGet, cacheSet and cacheDelete, got ${describe(store)}`);
+function checkStore(store: unknown, name: unknown): SharedStore {
+  if (!isSharedStore(store) || typeof (store as Partial<SharedStore>).delete !== 'function') {
+    throw new TypeError(`${CACHE_KIND}: store must be a shared store (memoryStore() or redisStore()), got ${describe(store)}`);
   }
   // Two services with the default name would read each other's entries.
   if (name === undefined) throw new TypeError(`${CACHE_KIND}: a cache with a store needs an explicit name, got undefined`);
-  return store as CacheStore;
+  return store;
 }
 
 /**

@@ -10,4 +10,3 @@ export {
 } from './constants.js';
 export type { CacheEvents } from './events.js';
 export type { CacheOptions } from './options.js';
-export type { CacheStore } from './store.js';

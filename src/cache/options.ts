@@ -1,5 +1,4 @@
-import type { CommonOptions, Context } from 'breakwater';
-import type { CacheStore } from './store.js';
+import type { CommonOptions, Context, SharedStore } from 'breakwater';
 
 /**
  * Options of {@link cache}.
@@ -59,7 +58,9 @@ export interface CacheOptions extends CommonOptions {
    */
   coalesce?: boolean;
   /**
-   * A store shared by every instance (a `redisStore` from `breakwater/redis`).
+   * A store shared by every instance (a `redisStore` from `breakwater/redis`,
+   * or `memoryStore()`): a local miss reads through it, a fresh value is
+   * written behind to it, and while it is degraded the cache is local only.
    * A policy with a store needs an explicit `name`: entries live under it.
    * @defaultValue none: entries live in this process only
    * @example
@@ -67,7 +68,7 @@ export interface CacheOptions extends CommonOptions {
    * cache({ ttl: 30_000, name: 'users', store: redisStore({ client }) });
    * ```
    */
-  store?: CacheStore;
+  store?: SharedStore;
   /**
    * Turns a value into the text kept in the `store`.
    * @defaultValue `JSON.stringify`

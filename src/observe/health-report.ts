@@ -67,6 +67,8 @@ export interface PolicyHealth {
   readonly budget?: { readonly available: number };
   /** Any policy with a shared store (`store` option). */
   readonly store?: StoreHealth;
+  /** store (a `SharedStore` given as the target): true while it is degraded. */
+  readonly degraded?: boolean;
   /** keyed: pools alive; cache: entries held. */
   readonly size?: number;
   /** keyed: pools by status, and how many are listed. */

@@ -1,4 +1,5 @@
 import type { Policy } from '../core/policy.js';
+import type { SharedStore } from '../core/store/protocol.js';
 import { describe, integerAtLeast } from '../core/validate.js';
 import type { BreakerStatsHealth, HealthOptions, HealthReport, HealthStatus, PolicyHealth } from './health-report.js';
 import { checkOptionKeys } from './option-keys.js';
@@ -110,6 +111,13 @@ function cacheFacts(policy: Readable, entry: Entry): HealthStatus {
   return 'ok';
 }
 
+/** A shared store given as the target (or inside a pipeline's list): its `degraded` flag. */
+function storeFacts(store: Readable, entry: Entry): HealthStatus {
+  const degraded = store.degraded === true;
+  entry.degraded = degraded;
+  return degraded ? 'degraded' : 'ok';
+}
+
 /** What the report reads of each kind it knows; a kind not here reports name, kind and `'ok'`. */
 const FACTS: Readonly<Record<string, Facts>> = {
   timeout: none,
@@ -125,6 +133,7 @@ const FACTS: Readonly<Record<string, Facts>> = {
   pipeline: none,
   adaptiveBulkhead: adaptiveFacts,
   cache: cacheFacts,
+  store: storeFacts,
 };
 
 /** One policy's entry with its own facts and status (before what it holds is counted). */
@@ -212,7 +221,8 @@ class HealthCollector implements Visitor {
 
 /**
  * A JSON-serialisable report of how every policy reachable from `target` is
- * (pipelines walked, a keyed policy's pools listed up to `limit`), with an
+ * (pipelines walked, a keyed policy's pools listed up to `limit`; a shared
+ * store given as the target reports its `degraded` flag), with an
  * overall `status`: the worst of every policy's, pools left out included. A
  * breaker open or isolated is `'down'`, half-open `'degraded'`; a bulkhead with
  * no free place and a full queue, a retry budget with no token and a degraded
@@ -235,7 +245,7 @@ class HealthCollector implements Visitor {
  * res.end(JSON.stringify(report));
  * ```
  */
-export function health(target: Policy, options?: HealthOptions): HealthReport {
+export function health(target: Policy | SharedStore, options?: HealthOptions): HealthReport {
   const policy = asObserved(target);
   if (policy === undefined) {
     throw new TypeError(`${HEALTH}: target must be a breakwater policy (an object with kind and name), got ${describe(target)}`);

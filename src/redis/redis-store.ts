@@ -166,4 +166,11 @@ export class RedisStore extends StoreBase {
       });
     });
   }
+
+  delete(key: string): StoreReply<boolean> {
+    return this.send(() => {
+      const k = this.keys.value(key);
+      return this.sendRaw(k, ['DEL', k]).then((reply) => num('delete', reply, reply) === 1);
+    });
+  }
 }

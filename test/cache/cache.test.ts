@@ -9,9 +9,8 @@ import {
   DEFAULT_SERIALIZE,
   DEFAULT_STALE_IF_ERROR,
   type CachePolicy,
-  type CacheStore,
 } from '../../src/cache/index.js';
-import { type Context, pipeline, retry, timeout, TimeoutError } from '../../src/index.js';
+import { type Context, memoryStore, pipeline, retry, timeout, TimeoutError } from '../../src/index.js';
 import { abortListenerCount, trackedAbortController, VirtualClock } from '../../src/testing/index.js';
 import { deferred, flush, track } from '../support/async.js';
 
@@ -583,8 +582,8 @@ describe('cache: bad options', () => {
     [{ ttl: 10, coalesce: 1 }, TypeError, 'cache: coalesce must be a boolean, got 1'],
     [{ ttl: 10, serialize: 'json' }, TypeError, 'cache: serialize must be a function, got "json"'],
     [{ ttl: 10, deserialize: null }, TypeError, 'cache: deserialize must be a function, got null'],
-    [{ ttl: 10, store: 'redis', name: 'n' }, TypeError, 'cache: store must be an object with cacheGet, cacheSet and cacheDelete, got "redis"'],
-    [{ ttl: 10, store: {}, name: 'n' }, TypeError, 'cache: store must be an object with cacheGet, cacheSet and cacheDelete, got an object'],
+    [{ ttl: 10, store: 'redis', name: 'n' }, TypeError, 'cache: store must be a shared store (memoryStore() or redisStore()), got "redis"'],
+    [{ ttl: 10, store: {}, name: 'n' }, TypeError, 'cache: store must be a shared store (memoryStore() or redisStore()), got an object'],
     [{ ttl: 10, name: '' }, TypeError, 'cache: name must be a non-empty string, got ""'],
     [{ ttl: 10, clock: {} }, TypeError, 'cache: clock must be an object with now, setTimeout and clearTimeout, got an object'],
     [{ ttl: 10, ttlMs: 5 }, TypeError, 'cache: unknown option ttlMs (use ttl (milliseconds))'],
@@ -599,12 +598,7 @@ describe('cache: bad options', () => {
   });
 
   it('a store needs an explicit name', () => {
-    const store: CacheStore = {
-      name: 'memory',
-      cacheGet: async () => undefined,
-      cacheSet: async () => undefined,
-      cacheDelete: async () => undefined,
-    };
+    const store = memoryStore({ clock });
     expect(() => cache({ ttl: 10, store, clock })).toThrow(new TypeError('cache: a cache with a store needs an explicit name, got undefined'));
     const named = cache({ ttl: 10, store, name: 'users', clock });
     expect(named.store).toBe(store);

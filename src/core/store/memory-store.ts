@@ -88,6 +88,14 @@ export class MemoryStore extends StoreBase {
     });
   }
 
+  delete(key: string): StoreReply<boolean> {
+    return this.send(() => {
+      const held = this.values.get(key);
+      this.values.delete(key);
+      return Promise.resolve(held !== undefined && held.until > this.clock.now());
+    });
+  }
+
   breaker(name: string, report: BreakerReport): StoreReply<BreakerView> {
     return this.send(() => Promise.resolve(this.report(name, report)));
   }

@@ -118,6 +118,8 @@ export interface SharedStore {
   get(key: string): StoreReply<string | null>;
   /** Stores `value` under `key` for `ttlMs` milliseconds; `true` once stored. */
   set(key: string, value: string, ttlMs: number): StoreReply<boolean>;
+  /** Forgets the value stored under `key`; `true` when one was held. */
+  delete(key: string): StoreReply<boolean>;
   /** Listens to `degraded` or `restored`. */
   on<K extends keyof StoreEvents>(event: K, listener: StoreListener<K>): this;
   /** Listens once. */

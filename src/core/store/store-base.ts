@@ -151,6 +151,7 @@ export abstract class StoreBase implements SharedStore {
   abstract unprobe(name: string, holder: string): StoreReply<boolean>;
   abstract get(key: string): StoreReply<string | null>;
   abstract set(key: string, value: string, ttlMs: number): StoreReply<boolean>;
+  abstract delete(key: string): StoreReply<boolean>;
 
   /**
    * Sends a command unless the store is degraded: `undefined` at once while

@@ -15,6 +15,7 @@ class HandStore extends StoreBase {
   }
 
   set = (): StoreReply<boolean> => undefined;
+  delete = (): StoreReply<boolean> => undefined;
   take = (): StoreReply<never> => undefined;
   breaker = (): StoreReply<never> => undefined;
   probe = (): StoreReply<boolean> => undefined;

@@ -118,6 +118,15 @@ function safeFor(fn: Listener, event: unknown): Listener {
  * neither the call nor the policy's state changes.
  */
 export class PolicyEmitter<E extends EventMap> extends EventEmitter<ListenerTable<E>> {
+  /**
+   * True when someone listens to `event`. Most emitters have no listener at all, so eventemitter3's
+   * own count of event names answers first, a field read instead of a lookup in its listener
+   * table, which matters on the success path of every call (docs/decisions/0015). @internal
+   */
+  protected hasListener(event: keyof E & string): boolean {
+    return (this as unknown as { _eventsCount: number })._eventsCount !== 0 && this.listenerCount(event as never) !== 0;
+  }
+
   override on<T extends EventEmitter.EventNames<ListenerTable<E>>>(
     event: T,
     fn: EventEmitter.EventListener<ListenerTable<E>, T>,

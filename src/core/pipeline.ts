@@ -76,14 +76,14 @@ export class Pipeline<X = never> extends PolicyEmitter<PipelineEvents> implement
   execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T>>;
   execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T> | X> {
     if (typeof fn !== 'function') return Promise.reject(new TypeError(`${this.name}: execute expects a function, got ${typeof fn}`));
-    if (this.listenerCount('settled') === 0) return startCall(this.steps, fn, options);
+    if (!this.hasListener('settled')) return startCall(this.steps, fn, options);
     const start = this.clock.now();
     return this.observe(startCall(this.steps, fn, options), start, options?.key, options?.correlationId);
   }
 
   /** @internal */
   [RUN]<T>(fn: PolicyFunction<T>, ctx: CallContext): Promise<Awaited<T>> {
-    if (this.listenerCount('settled') === 0) return this.step(0, fn, ctx);
+    if (!this.hasListener('settled')) return this.step(0, fn, ctx);
     const start = this.clock.now();
     return this.observe(this.step(0, fn, ctx), start, ctx.key, ctx.correlationId);
   }
@@ -91,7 +91,7 @@ export class Pipeline<X = never> extends PolicyEmitter<PipelineEvents> implement
   /** Emits `settled` when `result` settles; returns `result` itself, so the caller's promise is unchanged. */
   private observe<R>(result: Promise<R>, start: number, key: unknown, correlationId: unknown): Promise<R> {
     const emit = (outcome: Outcome): void => {
-      if (this.listenerCount('settled') === 0) return;
+      if (!this.hasListener('settled')) return;
       const payload: PipelineEvents['settled'] & EventBase = {
         durationMs: this.clock.now() - start,
         outcome,

@@ -228,7 +228,7 @@ export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> im
    * `at` is when it happened, for a change noticed later; else now.
    */
   protected emitEvent<K extends keyof E & string>(event: K, ctx: CallContext | undefined, fields: E[K], at?: number): void {
-    if (this.listenerCount(event as never) === 0) return;
+    if (!this.hasListener(event)) return;
     // Copied field by field: on Node 20 `{ ...fields, policy, … }` takes a slow path that costs
     // microseconds per event (docs/decisions/0006-metrics-one-table-two-adapters.md).
     const payload: Record<string, unknown> = {};
@@ -242,6 +242,6 @@ export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> im
 
   /** True when someone listens to `event`. */
   protected listens(event: keyof E & string): boolean {
-    return this.listenerCount(event as never) !== 0;
+    return this.hasListener(event);
   }
 }

@@ -93,7 +93,7 @@ export class RetryPolicy extends PolicyBase<RetryEvents> {
     const option = ctx.call.idempotentOption;
     const idempotent = option === undefined ? this.idempotent : option;
     const first = ctx.attempt === 1 && ctx.idempotent === idempotent ? ctx : ctx.forAttempt(1, idempotent);
-    if (this.retryOn !== undefined || this.listenerCount('attempt') !== 0) {
+    if (this.retryOn !== undefined || this.hasListener('attempt')) {
       // Values may be retried, or attempts are timed: the full loop from the start.
       return new Promise<Awaited<T>>((resolve, reject) => {
         new RetryLoop<T>(this, this.clock, fn, ctx, first, resolve, reject).start();
@@ -110,7 +110,7 @@ export class RetryPolicy extends PolicyBase<RetryEvents> {
 
   /** @internal */
   hears(event: keyof RetryEvents): boolean {
-    return this.listenerCount(event) !== 0;
+    return this.hasListener(event);
   }
 
   /** @internal */
@@ -120,12 +120,12 @@ export class RetryPolicy extends PolicyBase<RetryEvents> {
 
   /** @internal */
   reportRetry(ctx: CallContext, attempt: number, delay: number, ok: boolean, result: unknown): void {
-    if (this.listenerCount('retry') !== 0) this.emitEvent('retry', ctx, { attempt, delay, outcome: outcomeOf(ok, result) });
+    if (this.hasListener('retry')) this.emitEvent('retry', ctx, { attempt, delay, outcome: outcomeOf(ok, result) });
   }
 
   /** @internal */
   reportGiveUp(ctx: CallContext, attempts: number, ok: boolean, result: unknown): void {
-    if (this.listenerCount('giveUp') !== 0) this.emitEvent('giveUp', ctx, { attempts, outcome: outcomeOf(ok, result) });
+    if (this.hasListener('giveUp')) this.emitEvent('giveUp', ctx, { attempts, outcome: outcomeOf(ok, result) });
   }
 
   /** @internal */

@@ -40,4 +40,15 @@ describe('combineSignals fallback', () => {
     a.abort('x');
     expect(signal.aborted).toBe(false);
   });
+
+  it('when the second signal has already aborted, the result is aborted with its reason', () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    const reason = new Error('b first');
+    b.abort(reason);
+    const { signal, release } = combineSignals(a.signal, b.signal, null);
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe(reason);
+    expect(() => release()).not.toThrow();
+  });
 });

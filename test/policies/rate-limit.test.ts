@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { isRateLimitedError, keyed, pipeline, rateLimit, RateLimitedError, timeout } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
+import { manualClock } from '../support/manual-clock.js';
 
 const ok = (): string => 'ok';
 
@@ -207,5 +208,18 @@ describe('rateLimit: properties on the VirtualClock', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('rateLimit: a clock that steps back', () => {
+  it('a clock that steps back neither adds nor removes tokens', async () => {
+    const clock = manualClock(10_000);
+    const policy = rateLimit({ limit: 2, perMs: 1_000, clock });
+    await policy.execute(() => 'a');
+    expect(policy.available).toBe(1);
+    clock.t = 9_000; // one second back
+    expect(policy.available).toBe(1);
+    clock.t = 10_500; // half a period after the first call: one more token
+    expect(policy.available).toBe(2);
   });
 });

@@ -50,6 +50,26 @@ describe.each(libs)('%s', (_name, c) => {
     expect(await result).toBe(5);
   });
 
+  it('a function that throws synchronously: handled is retried, unhandled rejects, onFailure sees both', async () => {
+    const handled = c.retry(c.handleType(MyError), { maxAttempts: 1 });
+    const failures: boolean[] = [];
+    handled.onFailure(({ handled: h }) => failures.push(h));
+    let calls = 0;
+    const p1 = handled.execute(() => {
+      calls++;
+      throw new MyError('sync');
+    });
+    const r1 = expect(p1).rejects.toBeInstanceOf(MyError);
+    await vi.runAllTimersAsync();
+    await r1;
+    expect(calls).toBe(2);
+    const p2 = handled.execute(() => {
+      throw new TypeError('not handled');
+    });
+    await expect(p2).rejects.toBeInstanceOf(TypeError);
+    expect(failures).toEqual([true, true, false]);
+  });
+
   it('retry: unhandled errors are not retried; handled results are, and the last value resolves', async () => {
     const p = c.retry(c.handleType(MyError).orWhenResult((r) => r === 'bad'), { maxAttempts: 1 });
     let calls = 0;

@@ -174,22 +174,44 @@ class ExecuteWrapper {
    * `invoke`, with `tag` carried on the result object: what breakwater's policies
    * see as the call's value, so `retryOn`, `backoff` and `failOn` know whose it is.
    */
-  async run<T, A extends unknown[], G>(fn: (...args: A) => PromiseLike<T> | T, args: A, tag: G): Promise<Tagged<T, G>> {
+  run<T, A extends unknown[], G>(fn: (...args: A) => PromiseLike<T> | T, args: A, tag: G): Promise<Tagged<T, G>> {
+    // No async wrapper: one `then` on the function's promise, and no stopwatch without listeners.
     const watch = this.successEmitter.size || this.failureEmitter.size ? stopwatch() : undefined;
+    let pending: PromiseLike<T> | T;
     try {
-      const value = await fn(...args);
-      if (!this.resultFilter(value)) {
-        if (watch) this.successEmitter.emit({ duration: watch() });
-        return { success: value, [TAG]: tag, failed: false };
-      }
-      if (watch) this.failureEmitter.emit({ duration: watch(), handled: true, reason: { value } });
-      return { value, [TAG]: tag, failed: true };
+      pending = fn(...args);
     } catch (error) {
-      const handled = this.errorFilter(error);
-      if (watch) this.failureEmitter.emit({ duration: watch(), handled, reason: { error } });
-      if (!handled) throw error;
-      return { error, [TAG]: tag, failed: true };
+      return settle(() => this.caught(error, watch, tag));
     }
+    return Promise.resolve(pending).then(
+      (value) => this.sorted(value, watch, tag),
+      (error: unknown) => this.caught(error, watch, tag),
+    );
+  }
+
+  private sorted<T, G>(value: T, watch: (() => number) | undefined, tag: G): Tagged<T, G> {
+    if (!this.resultFilter(value)) {
+      if (watch) this.successEmitter.emit({ duration: watch() });
+      return { success: value, [TAG]: tag, failed: false };
+    }
+    if (watch) this.failureEmitter.emit({ duration: watch(), handled: true, reason: { value } });
+    return { value, [TAG]: tag, failed: true };
+  }
+
+  private caught<T, G>(error: unknown, watch: (() => number) | undefined, tag: G): Tagged<T, G> {
+    const handled = this.errorFilter(error);
+    if (watch) this.failureEmitter.emit({ duration: watch(), handled, reason: { error } });
+    if (!handled) throw error;
+    return { error, [TAG]: tag, failed: true };
+  }
+}
+
+/** The value of `make`, or its throw, as a promise. */
+function settle<R>(make: () => R): Promise<R> {
+  try {
+    return Promise.resolve(make());
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 

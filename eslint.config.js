@@ -9,7 +9,12 @@ import tseslint from 'typescript-eslint';
 const layer = (message, regex, allowTypeImports = false) => ({
   'no-restricted-imports': [
     'error',
-    { patterns: [{ group: ['node:*'], message: 'this entry must run outside Node: no node: imports' }, { regex, message, allowTypeImports }] },
+    {
+      patterns: [
+        { group: ['node:*'], message: 'this entry must run outside Node: no node: imports' },
+        { regex, message, allowTypeImports },
+      ],
+    },
   ],
 });
 const nodeLayer = (message, regex) => ({
@@ -55,7 +60,10 @@ export default tseslint.config(
   },
   {
     files: ['src/index.ts'],
-    rules: layer('the root entry imports the core, the policies and the observers only', '^\\./(?!core/|policies/|observe/)'),
+    rules: layer(
+      'the root entry imports the core, the policies and the observers only',
+      '^\\./(?!core/|policies/|observe/)',
+    ),
   },
   {
     // health() and logEvents(): root-entry functions that read policies by kind, never by import.
@@ -64,11 +72,18 @@ export default tseslint.config(
   },
   {
     files: ['src/policies/**/*.ts'],
-    rules: layer('a policy imports the core and its own folder only, never another policy or an entry', '^\\.\\./(?!\\.\\./core/)'),
+    rules: layer(
+      'a policy imports the core and its own folder only, never another policy or an entry',
+      '^\\.\\./(?!\\.\\./core/)',
+    ),
   },
   {
     files: ['src/testing/**/*.ts', 'src/fetch/**/*.ts'],
-    rules: layer('this entry reaches policies only through the public entry (../index.js)', '^\\.\\./(?!core/|index\\.js$)', true),
+    rules: layer(
+      'this entry reaches policies only through the public entry (../index.js)',
+      '^\\.\\./(?!core/|index\\.js$)',
+      true,
+    ),
   },
   {
     files: ['test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.mjs', 'scripts/**/*.mjs', 'examples/**/*.mjs'],

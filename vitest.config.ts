@@ -4,7 +4,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   // Entries other than the root import the core as users do, from 'breakwater';
   // in tests that is the source, so one copy of the core is loaded.
-  resolve: { alias: [{ find: /^breakwater$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }] },
+  resolve: {
+    alias: [{ find: /^breakwater$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
+  },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     typecheck: {

@@ -26,7 +26,10 @@ const api = {
   /** Declares a group; `rows` is a list of [name, fn, { baseline }]. */
   compare(title, rows) {
     // mitata reports by alias: make each one unique across groups, show only the row name.
-    const entry = { title, rows: rows.map(([name, , opts]) => ({ name, alias: `${title} :: ${name}`, baseline: opts?.baseline === true })) };
+    const entry = {
+      title,
+      rows: rows.map(([name, , opts]) => ({ name, alias: `${title} :: ${name}`, baseline: opts?.baseline === true })),
+    };
     groups.push(entry);
     group(title, () => {
       for (const [name, fn, opts] of rows) {

@@ -46,4 +46,6 @@ for (let t = 0; t < 40_000; t += 10) {
   }, t);
 }
 await clock.advance(41_000);
-console.log(`\nlimit ${pool.limit} (the dependency's capacity is ${CAPACITY}); ${ok} calls served, ${refused} refused at once`);
+console.log(
+  `\nlimit ${pool.limit} (the dependency's capacity is ${CAPACITY}); ${ok} calls served, ${refused} refused at once`,
+);

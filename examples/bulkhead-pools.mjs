@@ -27,7 +27,7 @@ const services = {
 // One pool per dependency: 4 calls at once, 4 more may wait up to 300 ms.
 const pools = keyed(() => bulkhead({ maxConcurrent: 4, maxQueue: 4, queueTimeout: 300 }));
 pools.on('created', ({ key, pool }) => {
-  pool.on('rejected', ({ reason }) => tally[key][reason] = (tally[key][reason] ?? 0) + 1);
+  pool.on('rejected', ({ reason }) => (tally[key][reason] = (tally[key][reason] ?? 0) + 1));
 });
 
 const tally = { inventory: { ok: 0 }, recommendations: { ok: 0 } };

@@ -13,7 +13,15 @@ import { createServer } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bulkhead, circuitBreaker, exponential, isBrokenCircuitError, pipeline, retry, timeout } from '../dist/index.js';
+import {
+  bulkhead,
+  circuitBreaker,
+  exponential,
+  isBrokenCircuitError,
+  pipeline,
+  retry,
+  timeout,
+} from '../dist/index.js';
 import { resilientFetch } from '../dist/fetch/index.js';
 
 const FAST = process.env.DEMO_FAST === '1';
@@ -167,7 +175,9 @@ bw.breaker.on('stateChange', (e) => {
 });
 const breakerSamples = []; // [ms, state]
 
-console.log(`breakwater demo: ${TOTAL_MS / 1000} s, ${RATE} requests/s to each of two copies of a flaky service on 127.0.0.1`);
+console.log(
+  `breakwater demo: ${TOTAL_MS / 1000} s, ${RATE} requests/s to each of two copies of a flaky service on 127.0.0.1`,
+);
 console.log(`schedule: ${PHASES.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)} s (${p.about})`).join(' -> ')}\n`);
 
 t0 = performance.now();
@@ -211,13 +221,19 @@ const rows = [
   ['p50 latency', `${Math.round(plain.percentile(0.5))} ms`, `${Math.round(guarded.percentile(0.5))} ms`],
   ['p99 latency', `${Math.round(plain.percentile(0.99))} ms`, `${Math.round(guarded.percentile(0.99))} ms`],
   ['requests to the service during the outage', plainService.received.outage, bwService.received.outage],
-  ['requests to the service in all', Object.values(plainService.received).reduce((a, b) => a + b, 0), Object.values(bwService.received).reduce((a, b) => a + b, 0)],
+  [
+    'requests to the service in all',
+    Object.values(plainService.received).reduce((a, b) => a + b, 0),
+    Object.values(bwService.received).reduce((a, b) => a + b, 0),
+  ],
 ];
 const w0 = Math.max(...rows.map((r) => r[0].length));
 const cell = (v) => String(v).padStart(12);
 console.log(`\n${''.padEnd(w0)}  ${cell('plain fetch')}  ${cell('breakwater')}`);
 for (const [label, a, b] of rows) console.log(`${label.padEnd(w0)}  ${cell(a)}  ${cell(b)}`);
-console.log(`\nbreakwater: ${retryCount} retries, the breaker opened ${opens} times; failures during the outage were fast (BrokenCircuitError) instead of 1 s waits.`);
+console.log(
+  `\nbreakwater: ${retryCount} retries, the breaker opened ${opens} times; failures during the outage were fast (BrokenCircuitError) instead of 1 s waits.`,
+);
 
 // ---------------------------------------------------------------------------
 // The chart: error rate seen by callers, load on the service, breaker state.
@@ -226,7 +242,9 @@ mkdirSync(OUT_DIR, { recursive: true });
 const svgPath = join(OUT_DIR, 'demo.svg');
 writeFileSync(svgPath, svg);
 const shown = relative(process.cwd(), svgPath);
-console.log(`chart of the run (breaker state, error rate and load over time): ${shown.startsWith('..') ? svgPath : shown}`);
+console.log(
+  `chart of the run (breaker state, error rate and load over time): ${shown.startsWith('..') ? svgPath : shown}`,
+);
 
 function chart() {
   const W = 900;
@@ -244,9 +262,10 @@ function chart() {
     }
     for (const { values, color, label, dashed } of series) {
       const pts = [];
-      for (let i = 0; i < bins; i++) if (values[i] !== undefined) pts.push(`${x((i + 0.5) * binMs()).toFixed(1)},${y(values[i]).toFixed(1)}`);
+      for (let i = 0; i < bins; i++)
+        if (values[i] !== undefined) pts.push(`${x((i + 0.5) * binMs()).toFixed(1)},${y(values[i]).toFixed(1)}`);
       out += `<polyline points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dashed ? ' stroke-dasharray="6 3"' : ''}/>`;
-      out += `<text x="${W - right - 4}" y="${top + 14 + series.findIndex((s) => s.label === label) * 14}" text-anchor="end" class="a" style="fill:${color};font-weight:600">${dashed ? "- - " : "—— "}${label}</text>`;
+      out += `<text x="${W - right - 4}" y="${top + 14 + series.findIndex((s) => s.label === label) * 14}" text-anchor="end" class="a" style="fill:${color};font-weight:600">${dashed ? '- - ' : '—— '}${label}</text>`;
     }
     return out;
   };
@@ -262,19 +281,33 @@ function chart() {
     body += `<text x="${(x(start) + x(start + p.ms)) / 2}" y="24" text-anchor="middle" class="a">${p.name}</text>`;
     start += p.ms;
   }
-  body += panel(50, 150, 'calls failed, as seen by the caller (%)', [
-    { values: errorRate(guarded), color: '#1f6feb', label: 'breakwater' },
-    { values: errorRate(plain), color: '#8c959f', label: 'plain fetch', dashed: true },
-  ], 100, '%');
-  body += panel(240, 150, 'requests reaching the service (per second)', [
-    { values: perSecond(bwService), color: '#1f6feb', label: 'breakwater' },
-    { values: perSecond(plainService), color: '#8c959f', label: 'plain fetch', dashed: true },
-  ], maxLoad, '');
+  body += panel(
+    50,
+    150,
+    'calls failed, as seen by the caller (%)',
+    [
+      { values: errorRate(guarded), color: '#1f6feb', label: 'breakwater' },
+      { values: errorRate(plain), color: '#8c959f', label: 'plain fetch', dashed: true },
+    ],
+    100,
+    '%',
+  );
+  body += panel(
+    240,
+    150,
+    'requests reaching the service (per second)',
+    [
+      { values: perSecond(bwService), color: '#1f6feb', label: 'breakwater' },
+      { values: perSecond(plainService), color: '#8c959f', label: 'plain fetch', dashed: true },
+    ],
+    maxLoad,
+    '',
+  );
   // Breaker state strip.
   body += `<text x="${left}" y="424" class="t">breakwater's circuit breaker</text>`;
   const colors = { closed: '#2da44e', open: '#cf222e', halfOpen: '#d4a72c', isolated: '#6e7781' };
   // One rectangle per run of the same state, from the first sample of the run to the next run.
-  for (let i = 0; i < breakerSamples.length; ) {
+  for (let i = 0; i < breakerSamples.length;) {
     const [ms, state] = breakerSamples[i];
     let j = i + 1;
     while (j < breakerSamples.length && breakerSamples[j][1] === state) j++;

@@ -82,8 +82,22 @@ let body = `<rect x="${fmt(x(STEP.from))}" y="30" width="${fmt(x(STEP.to) - x(ST
 body += `<text x="${fmt((x(STEP.from) + x(STEP.to)) / 2)}" y="24" text-anchor="middle" class="a">5× latency</text>`;
 body += panel(50, 140, 'limit', (p) => p.limit, 80, '', { value: C, label: `capacity C = ${C}` });
 body += panel(220, 140, 'calls in flight', (p) => p.active, 80, '', { value: C, label: `C = ${C}` });
-body += panel(390, 130, 'mean latency of the calls that completed (ms)', (p) => p.latencyMs, Math.ceil(maxOf((p) => p.latencyMs ?? 0) / 50) * 50, '');
-body += panel(550, 130, 'rejections per second (BulkheadRejectedError, reason "limit")', perSecond, Math.ceil(maxOf(perSecond) / 100) * 100, '');
+body += panel(
+  390,
+  130,
+  'mean latency of the calls that completed (ms)',
+  (p) => p.latencyMs,
+  Math.ceil(maxOf((p) => p.latencyMs ?? 0) / 50) * 50,
+  '',
+);
+body += panel(
+  550,
+  130,
+  'rejections per second (BulkheadRejectedError, reason "limit")',
+  perSecond,
+  Math.ceil(maxOf(perSecond) / 100) * 100,
+  '',
+);
 for (let s = 0; s <= DURATION_MS / 1000; s += 10) {
   body += `<text x="${fmt(x(s * 1000))}" y="700" text-anchor="middle" class="a">${s} s</text>`;
 }

@@ -17,7 +17,12 @@ export interface SimulatedDependency {
   latencyFor(n: number): number;
   call(ctx?: SimContext): Promise<number>;
 }
-export function simulatedDependency(options: { clock: SimClock; capacity: number; latencyMs: number; overload?: number }): SimulatedDependency;
+export function simulatedDependency(options: {
+  clock: SimClock;
+  capacity: number;
+  latencyMs: number;
+  overload?: number;
+}): SimulatedDependency;
 export interface SeriesPoint {
   t: number;
   limit: number;

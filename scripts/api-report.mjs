@@ -18,7 +18,11 @@ const temp = mkdtempSync(join(tmpdir(), 'breakwater-api-'));
 // '.' -> breakwater, './compat/cockatiel' -> compat-cockatiel
 const entries = Object.entries(pkg.exports)
   .filter(([, target]) => typeof target === 'object' && target.import?.types !== undefined)
-  .map(([key, target]) => ({ key, name: key === '.' ? pkg.name : key.slice(2).replaceAll('/', '-'), types: target.import.types }));
+  .map(([key, target]) => ({
+    key,
+    name: key === '.' ? pkg.name : key.slice(2).replaceAll('/', '-'),
+    types: target.import.types,
+  }));
 
 const silent = { default: { logLevel: 'none' } };
 const changed = [];
@@ -58,14 +62,20 @@ try {
       configObjectFullPath: undefined,
       packageJsonFullPath: join(root, 'package.json'),
     });
-    const result = Extractor.invoke(config, { localBuild: update, showVerboseMessages: false, showDiagnostics: false, messageCallback: (m) => {
-      if (m.logLevel === 'info' || m.logLevel === 'verbose') m.handled = true;
-    } });
+    const result = Extractor.invoke(config, {
+      localBuild: update,
+      showVerboseMessages: false,
+      showDiagnostics: false,
+      messageCallback: (m) => {
+        if (m.logLevel === 'info' || m.logLevel === 'verbose') m.handled = true;
+      },
+    });
     if (result.errorCount > 0) failed = true;
     if (result.apiReportChanged) {
       changed.push(`${entry.key} (api/${entry.name}.api.md)`);
       const report = join(reportFolder, `${entry.name}.api.md`);
-      if (!update && existsSync(report)) spawnSync('diff', ['-u', report, join(temp, `${entry.name}.api.md`)], { stdio: 'inherit' });
+      if (!update && existsSync(report))
+        spawnSync('diff', ['-u', report, join(temp, `${entry.name}.api.md`)], { stdio: 'inherit' });
     }
   }
   // A report whose entry is gone.
@@ -80,7 +90,13 @@ try {
 }
 if (failed) process.exit(1);
 if (changed.length > 0 && !update) {
-  console.error(`The public API changed: ${changed.join(', ')}.\nIf the change is intended, run \`npm run build && npm run api:update\` and commit api/.`);
+  console.error(
+    `The public API changed: ${changed.join(', ')}.\nIf the change is intended, run \`npm run build && npm run api:update\` and commit api/.`,
+  );
   process.exit(1);
 }
-console.log(update ? `api/: ${entries.length} reports written${changed.length ? ` (${changed.length} changed)` : ''}` : `api/: ${entries.length} reports match the build`);
+console.log(
+  update
+    ? `api/: ${entries.length} reports written${changed.length ? ` (${changed.length} changed)` : ''}`
+    : `api/: ${entries.length} reports match the build`,
+);

@@ -21,14 +21,20 @@ for (const v of versions) {
   const [cmd, pre] = own ? [process.execPath, []] : ['npx', ['-y', `node@${v}`]];
   const benchArgs = [...pre, '--expose-gc', join(root, 'bench', 'run.mjs'), ...(filter === undefined ? [] : [filter])];
   console.error(`bench on Node ${v}…`);
-  const out = execFileSync(cmd, benchArgs, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(cmd, benchArgs, {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const tables = out.slice(out.indexOf('breakwater benchmark')).trim().replace(/^## /gm, '#### ');
   const start = `<!-- bench:v${v}:start -->`;
   const end = `<!-- bench:v${v}:end -->`;
   const section = `${start}\n### Node ${v}\n\n${tables}\n${end}`;
   const i = text.indexOf(start);
   const j = text.indexOf(end);
-  text = i !== -1 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n${section}\n`;
+  text =
+    i !== -1 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(page, text);
 }
 console.error(`wrote ${versions.map((v) => `Node ${v}`).join(', ')} to docs/performance.md`);

@@ -82,20 +82,44 @@ if (value !== 'ok' || !(error instanceof TimeoutError) || error.ms !== 10) throw
 console.log('root entry: ok on ' + RUNTIME);`;
 
 // The CommonJS build must carry p-limit itself (docs/decisions/0001-commonjs-and-p-limit.md).
-for (const file of ['dist/index.cjs', 'dist/testing/index.cjs', 'dist/fetch/index.cjs', 'dist/pg/index.cjs', 'dist/cache/index.cjs', 'dist/compat/cockatiel/index.cjs', 'dist/compat/opossum/index.cjs', 'dist/redis/index.cjs']) {
+for (const file of [
+  'dist/index.cjs',
+  'dist/testing/index.cjs',
+  'dist/fetch/index.cjs',
+  'dist/pg/index.cjs',
+  'dist/cache/index.cjs',
+  'dist/compat/cockatiel/index.cjs',
+  'dist/compat/opossum/index.cjs',
+  'dist/redis/index.cjs',
+]) {
   const text = readFileSync(join(root, file), 'utf8');
   if (/require\(["'](p-limit|yocto-queue)["']\)/.test(text)) throw new Error(`${file} requires an ESM-only package`);
 }
 // lru-cache belongs to breakwater/cache alone: no other entry (nor a chunk they share) loads it.
-for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/testing/index.js', 'dist/testing/index.cjs', 'dist/fetch/index.js', 'dist/fetch/index.cjs']) {
+for (const file of [
+  'dist/index.js',
+  'dist/index.cjs',
+  'dist/testing/index.js',
+  'dist/testing/index.cjs',
+  'dist/fetch/index.js',
+  'dist/fetch/index.cjs',
+]) {
   const text = readFileSync(join(root, file), 'utf8');
-  const chunks = [...text.matchAll(/from ["'](\.\.?\/[^"']+)["']/g)].map((m) => readFileSync(join(root, file, '..', m[1]), 'utf8'));
-  if ([text, ...chunks].some((t) => t.includes('lru-cache'))) throw new Error(`${file} loads lru-cache, which only breakwater/cache may`);
+  const chunks = [...text.matchAll(/from ["'](\.\.?\/[^"']+)["']/g)].map((m) =>
+    readFileSync(join(root, file, '..', m[1]), 'utf8'),
+  );
+  if ([text, ...chunks].some((t) => t.includes('lru-cache')))
+    throw new Error(`${file} loads lru-cache, which only breakwater/cache may`);
 }
 
 const others = process.env.BREAKWATER_COMPAT_LOCAL !== '1';
 const nodes = [['this node', process.execPath, []]];
-if (others) nodes.push(['node 22', 'npx', ['-y', 'node@22']], ['node 24', 'npx', ['-y', 'node@24']], ['node 26', 'npx', ['-y', 'node@26']]);
+if (others)
+  nodes.push(
+    ['node 22', 'npx', ['-y', 'node@22']],
+    ['node 24', 'npx', ['-y', 'node@24']],
+    ['node 26', 'npx', ['-y', 'node@26']],
+  );
 const runtimes = others
   ? [
       ['bun', 'npx', ['-y', 'bun@1'], 'Bun.version'],
@@ -108,8 +132,17 @@ try {
       ['cjs', ['-e', cjs]],
       ['esm', ['--input-type=module', '-e', esm]],
     ]) {
-      const out = execFileSync(cmd, [...pre, ...args], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      process.stdout.write(out.split('\n').filter((l) => /: ok on /.test(l)).join('\n') + '\n');
+      const out = execFileSync(cmd, [...pre, ...args], {
+        cwd: app,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      process.stdout.write(
+        out
+          .split('\n')
+          .filter((l) => /: ok on /.test(l))
+          .join('\n') + '\n',
+      );
       if (!/: ok on /.test(out)) throw new Error(`${label} ${kind}: no confirmation in output:\n${out}`);
     }
   }
@@ -117,7 +150,12 @@ try {
     const file = join(app, `probe-${label}.mjs`);
     writeFileSync(file, probe.replace('RUNTIME', `'${label} ' + ${version}`));
     const out = execFileSync(cmd, [...pre, file], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    process.stdout.write(out.split('\n').filter((l) => /: ok on /.test(l)).join('\n') + '\n');
+    process.stdout.write(
+      out
+        .split('\n')
+        .filter((l) => /: ok on /.test(l))
+        .join('\n') + '\n',
+    );
     if (!/: ok on /.test(out)) throw new Error(`${label}: no confirmation in output:\n${out}`);
   }
 } finally {

@@ -3,7 +3,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+const walk = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+  );
 const declarations = walk('dist').filter((f) => /\.d\.c?ts$/.test(f));
 if (declarations.length === 0) throw new Error('no declarations under dist/: run `npm run build` first');
 const found = [];
@@ -15,7 +18,9 @@ for (const file of declarations) {
     });
 }
 if (found.length > 0) {
-  console.error(`@internal in the shipped declarations (mark the type that refers to it public, or stop referring to it):\n${found.join('\n')}`);
+  console.error(
+    `@internal in the shipped declarations (mark the type that refers to it public, or stop referring to it):\n${found.join('\n')}`,
+  );
   process.exit(1);
 }
 console.log(`${declarations.length} declaration files, none with an @internal member`);

@@ -35,21 +35,43 @@ for (const page of pages) {
   }
 }
 
-const entries = { breakwater: 'src/index.ts', 'breakwater/testing': 'src/testing/index.ts', 'breakwater/fetch': 'src/fetch/index.ts', 'breakwater/pg': 'src/pg/index.ts', 'breakwater/cache': 'src/cache/index.ts', 'breakwater/otel': 'src/otel/index.ts', 'breakwater/prometheus': 'src/prometheus/index.ts', 'breakwater/compat/cockatiel': 'src/compat/cockatiel/index.ts', 'breakwater/compat/opossum': 'src/compat/opossum/index.ts', 'breakwater/redis': 'src/redis/index.ts' };
+const entries = {
+  breakwater: 'src/index.ts',
+  'breakwater/testing': 'src/testing/index.ts',
+  'breakwater/fetch': 'src/fetch/index.ts',
+  'breakwater/pg': 'src/pg/index.ts',
+  'breakwater/cache': 'src/cache/index.ts',
+  'breakwater/otel': 'src/otel/index.ts',
+  'breakwater/prometheus': 'src/prometheus/index.ts',
+  'breakwater/compat/cockatiel': 'src/compat/cockatiel/index.ts',
+  'breakwater/compat/opossum': 'src/compat/opossum/index.ts',
+  'breakwater/redis': 'src/redis/index.ts',
+};
 const paths = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, [join(root, v)]]));
 writeFileSync(
   join(out, 'tsconfig.json'),
   JSON.stringify({
     compilerOptions: {
-      target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], strict: true,
-      noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')], paths,
+      target: 'ES2022',
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      lib: ['ES2022', 'DOM'],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+      typeRoots: [join(root, 'node_modules', '@types')],
+      paths,
       allowImportingTsExtensions: false,
     },
     files,
   }),
 );
 try {
-  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(out, 'tsconfig.json')], { stdio: 'inherit', cwd: out });
+  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(out, 'tsconfig.json')], {
+    stdio: 'inherit',
+    cwd: out,
+  });
   console.log(`docs: ${files.length} TypeScript examples type-check`);
 } catch {
   console.error(`docs: examples fail to type-check (generated files in ${relative(root, out)})`);

@@ -11,7 +11,9 @@ const loads = (file, seen = new Set()) => {
   if (seen.has(file)) return new Set();
   seen.add(file);
   const code = readFileSync(file, 'utf8');
-  const specifiers = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]);
+  const specifiers = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g)].map(
+    (m) => m[1],
+  );
   const out = new Set();
   for (const specifier of specifiers) {
     if (specifier.startsWith('.')) for (const s of loads(join(dirname(file), specifier), seen)) out.add(s);
@@ -36,7 +38,12 @@ for (const [entry, peers] of Object.entries(forbidden)) {
 console.log('entries load no optional peer but their own (otel: @opentelemetry/api as types only)');
 
 const dir = mkdtempSync(join(tmpdir(), 'breakwater-pack-'));
-const run = (cmd, args) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+const run = (cmd, args) =>
+  execFileSync(cmd, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+  });
 try {
   const out = run('npm', ['pack', '--json', '--pack-destination', dir]);
   const [{ filename, files }] = JSON.parse(out);

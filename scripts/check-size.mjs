@@ -26,7 +26,12 @@ const shipped = {
 // the gap to the target is closed (docs/decisions/0016-size-budgets.md).
 const cases = [
   ['timeout alone', "import { timeout } from 'breakwater'; export default [timeout];", 5_100, 4_000],
-  ['circuitBreaker alone', "import { circuitBreaker } from 'breakwater'; export default [circuitBreaker];", 11_800, 6_000],
+  [
+    'circuitBreaker alone',
+    "import { circuitBreaker } from 'breakwater'; export default [circuitBreaker];",
+    11_800,
+    6_000,
+  ],
   [
     'retry, circuitBreaker, bulkhead, timeout, pipeline',
     "import { retry, circuitBreaker, bulkhead, timeout, pipeline } from 'breakwater'; export default [retry, circuitBreaker, bulkhead, timeout, pipeline];",
@@ -34,7 +39,12 @@ const cases = [
     11_000,
   ],
   ['the whole root', "import * as bw from 'breakwater'; export default bw;", 30_700, 14_000],
-  ['breakwater/fetch (resilientFetch)', "import { resilientFetch } from 'breakwater/fetch'; export default [resilientFetch];", 7_000, 7_000],
+  [
+    'breakwater/fetch (resilientFetch)',
+    "import { resilientFetch } from 'breakwater/fetch'; export default [resilientFetch];",
+    7_000,
+    7_000,
+  ],
 ];
 const peers = [
   ['cockatiel (whole root)', "import * as c from 'cockatiel'; export default c;"],
@@ -67,7 +77,9 @@ for (const [name, contents, budget, target] of cases) {
   const { min, gz } = await weigh(contents);
   const ok = gz <= budget;
   if (!ok) over++;
-  console.log(`| ${name} | ${kb(min)} | ${kb(gz)} | ${kb(budget)}${ok ? '' : ' **over**'} | ${kb(target)}${gz <= target ? '' : ' (not yet)'} |`);
+  console.log(
+    `| ${name} | ${kb(min)} | ${kb(gz)} | ${kb(budget)}${ok ? '' : ' **over**'} | ${kb(target)}${gz <= target ? '' : ' (not yet)'} |`,
+  );
 }
 if (process.argv.includes('--peers')) {
   for (const [name, contents] of peers) {

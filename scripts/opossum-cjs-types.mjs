@@ -8,5 +8,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const file = new URL('../dist/compat/opossum/index.d.cts', import.meta.url);
 const text = readFileSync(file, 'utf8');
 const line = /^export \{[^}]*\bCircuitBreaker as default\b[^}]*\};$/m;
-if (!line.test(text)) throw new Error('dist/compat/opossum/index.d.cts: no default export of CircuitBreaker to rewrite');
+if (!line.test(text))
+  throw new Error('dist/compat/opossum/index.d.cts: no default export of CircuitBreaker to rewrite');
 writeFileSync(file, text.replace(line, 'export = CircuitBreaker;'));

@@ -30,7 +30,13 @@ if (typeof globalThis.gc !== 'function') {
 const random = seededRandom(SEED);
 const policy = pipeline(
   retry({ maxAttempts: 3, backoff: exponential({ initial: 1, max: 4 }), random: seededRandom(SEED + 1) }),
-  circuitBreaker({ window: { kind: 'count', size: 50 }, minimumCalls: 20, failureRate: 0.6, openFor: 5, halfOpen: { probes: 2, maxWait: 50 } }),
+  circuitBreaker({
+    window: { kind: 'count', size: 50 },
+    minimumCalls: 20,
+    failureRate: 0.6,
+    openFor: 5,
+    halfOpen: { probes: 2, maxWait: 50 },
+  }),
   bulkhead({ maxConcurrent: 64, maxQueue: 128, queueTimeout: 20 }),
   timeout(5),
 );
@@ -120,12 +126,22 @@ const left = activeTimers();
 const growth = after - before;
 const measured = TOTAL - WARMUP;
 
-console.log(`soak: ${TOTAL.toLocaleString('en')} calls (${WARMUP.toLocaleString('en')} warm-up), concurrency ${CONCURRENCY}, seed ${SEED}, node ${process.version}`);
+console.log(
+  `soak: ${TOTAL.toLocaleString('en')} calls (${WARMUP.toLocaleString('en')} warm-up), concurrency ${CONCURRENCY}, seed ${SEED}, node ${process.version}`,
+);
 console.log(`  pipeline: retry(3) → circuitBreaker(count 50) → bulkhead(64 + 128 queued) → timeout(5 ms)`);
-console.log(`  outcomes: ${[...outcomes].map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}; caller aborts sent ${aborts}`);
-console.log(`  calls per second: ${Math.round((measured / elapsed) * 1000).toLocaleString('en')} (${(elapsed / 1000).toFixed(1)} s for ${measured.toLocaleString('en')} calls)`);
-console.log(`  heap after GC: before ${mb(before)}, after ${mb(after)}, growth ${mb(growth)} (limit ${mb(MAX_HEAP_GROWTH)})`);
-console.log(`  active timers and immediates at the end: ${left.length}${left.length > 0 ? ` (${left.join(', ')})` : ''}`);
+console.log(
+  `  outcomes: ${[...outcomes].map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}; caller aborts sent ${aborts}`,
+);
+console.log(
+  `  calls per second: ${Math.round((measured / elapsed) * 1000).toLocaleString('en')} (${(elapsed / 1000).toFixed(1)} s for ${measured.toLocaleString('en')} calls)`,
+);
+console.log(
+  `  heap after GC: before ${mb(before)}, after ${mb(after)}, growth ${mb(growth)} (limit ${mb(MAX_HEAP_GROWTH)})`,
+);
+console.log(
+  `  active timers and immediates at the end: ${left.length}${left.length > 0 ? ` (${left.join(', ')})` : ''}`,
+);
 console.log(`  active resources: ${JSON.stringify(process.getActiveResourcesInfo())}`);
 
 const failures = [];

@@ -5,7 +5,13 @@ export type { AbortSubscriber, Context, ExecuteOptions } from './core/context.js
 export { subscribeToAbort, unsubscribeFromAbort } from './core/abort-watch.js';
 export type { EventBase } from './core/events.js';
 export type { CommonOptions, Outcome, Policy, PolicyKind } from './core/policy.js';
-export { DEFAULT_PIPELINE_NAME, Pipeline, pipeline, type PipelineEvents, type PipelineOptions } from './core/pipeline.js';
+export {
+  DEFAULT_PIPELINE_NAME,
+  Pipeline,
+  pipeline,
+  type PipelineEvents,
+  type PipelineOptions,
+} from './core/pipeline.js';
 // For policies that live in other entries of this package (breakwater/cache), which
 // import the core as 'breakwater' (docs/decisions/0004): the base class and the
 // protocol by which policies hand each other the call's context (docs/decisions/0012).
@@ -149,10 +155,7 @@ export {
 } from './policies/chaos/index.js';
 
 // Observability: health reports and event logs
-export {
-  DEFAULT_HEALTH_LIMIT,
-  health,
-} from './observe/health.js';
+export { DEFAULT_HEALTH_LIMIT, health } from './observe/health.js';
 export type {
   BreakerStatsHealth,
   HealthOptions,

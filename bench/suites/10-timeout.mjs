@@ -77,7 +77,9 @@ export async function scenarios({ lib }) {
   await measure('cockatiel timeout (cooperative)', () => ck.execute(slow));
   await measure('opossum with timeout', () => op.fire());
   op.shutdown();
-  console.log(`## timeout: ${n.toLocaleString('en')} concurrent calls, each under a 5 s timeout (wall ms, best of 3)\n`);
+  console.log(
+    `## timeout: ${n.toLocaleString('en')} concurrent calls, each under a 5 s timeout (wall ms, best of 3)\n`,
+  );
   console.log('| what | ms | × hand-rolled |\n|---|---:|---:|');
   for (const [name, ms] of rows) console.log(`| ${name} | ${ms.toFixed(0)} | ${(ms / rows[0][1]).toFixed(2)}× |`);
   console.log('');

@@ -125,38 +125,56 @@ export async function scenarios({ lib }) {
   const limit = 100;
   const makers = [
     ['no limiter', () => () => work()],
-    ['breakwater bulkhead', () => {
-      const b = lib.bulkhead({ maxConcurrent: limit, maxQueue: Infinity });
-      return () => b.execute(work);
-    }],
-    ['breakwater bulkhead, calls with a signal', () => {
-      // A signal (or a queueTimeout) lets a call leave the queue, so it takes the waiter path.
-      const b = lib.bulkhead({ maxConcurrent: limit, maxQueue: Infinity });
-      const { signal } = new AbortController();
-      return () => b.execute(work, { signal });
-    }],
-    ['hand-rolled FIFO semaphore', () => {
-      const h = handRolledSemaphore(limit);
-      return () => h(work);
-    }],
-    ['hand-rolled FIFO semaphore, a context per call', () => {
-      // The floor for any FIFO limiter that hands the function a context: the semaphore above plus
-      // two small objects per call made when the call arrives, the size of breakwater's call
-      // record and context. Shows what the per-call context alone costs in a long queue.
-      const h = handRolledSemaphore(limit);
-      return () => {
-        const ctx = new ContextLike(new CallRecordLike());
-        return h(() => work(ctx));
-      };
-    }],
-    ['p-limit', () => {
-      const l = pLimit(limit);
-      return () => l(work);
-    }],
-    ['cockatiel bulkhead', () => {
-      const c = cockatielBulkhead(limit, Infinity);
-      return () => c.execute(work);
-    }],
+    [
+      'breakwater bulkhead',
+      () => {
+        const b = lib.bulkhead({ maxConcurrent: limit, maxQueue: Infinity });
+        return () => b.execute(work);
+      },
+    ],
+    [
+      'breakwater bulkhead, calls with a signal',
+      () => {
+        // A signal (or a queueTimeout) lets a call leave the queue, so it takes the waiter path.
+        const b = lib.bulkhead({ maxConcurrent: limit, maxQueue: Infinity });
+        const { signal } = new AbortController();
+        return () => b.execute(work, { signal });
+      },
+    ],
+    [
+      'hand-rolled FIFO semaphore',
+      () => {
+        const h = handRolledSemaphore(limit);
+        return () => h(work);
+      },
+    ],
+    [
+      'hand-rolled FIFO semaphore, a context per call',
+      () => {
+        // The floor for any FIFO limiter that hands the function a context: the semaphore above plus
+        // two small objects per call made when the call arrives, the size of breakwater's call
+        // record and context. Shows what the per-call context alone costs in a long queue.
+        const h = handRolledSemaphore(limit);
+        return () => {
+          const ctx = new ContextLike(new CallRecordLike());
+          return h(() => work(ctx));
+        };
+      },
+    ],
+    [
+      'p-limit',
+      () => {
+        const l = pLimit(limit);
+        return () => l(work);
+      },
+    ],
+    [
+      'cockatiel bulkhead',
+      () => {
+        const c = cockatielBulkhead(limit, Infinity);
+        return () => c.execute(work);
+      },
+    ],
   ];
   const results = new Map();
   for (const n of [100_000, 200_000]) {
@@ -176,8 +194,12 @@ export async function scenarios({ lib }) {
   }
   const base = results.get('no limiter@100000');
   const ck = results.get('cockatiel bulkhead@100000');
-  console.log(`## bulkhead: calls started at once through maxConcurrent ${limit} (each waits one macrotask; median of 3)\n`);
-  console.log('| what | calls | wall ms | peak heap MB | × no limiter (100k) | × cockatiel (100k) |\n|---|---:|---:|---:|---:|---:|');
+  console.log(
+    `## bulkhead: calls started at once through maxConcurrent ${limit} (each waits one macrotask; median of 3)\n`,
+  );
+  console.log(
+    '| what | calls | wall ms | peak heap MB | × no limiter (100k) | × cockatiel (100k) |\n|---|---:|---:|---:|---:|---:|',
+  );
   for (const [k, r] of results) {
     const [name, n] = k.split('@');
     console.log(
@@ -186,5 +208,7 @@ export async function scenarios({ lib }) {
   }
   const bw1 = results.get('breakwater bulkhead@100000');
   const bw2 = results.get('breakwater bulkhead@200000');
-  console.log(`\nbreakwater 200,000 / 100,000 = ${(bw2.ms / bw1.ms).toFixed(2)}×; no limiter 200,000 / 100,000 = ${(results.get('no limiter@200000').ms / base.ms).toFixed(2)}×\n`);
+  console.log(
+    `\nbreakwater 200,000 / 100,000 = ${(bw2.ms / bw1.ms).toFixed(2)}×; no limiter 200,000 / 100,000 = ${(results.get('no limiter@200000').ms / base.ms).toFixed(2)}×\n`,
+  );
 }

@@ -18,7 +18,13 @@ class ManualReader extends MetricReader {
 
 export function register({ lib, compare }) {
   const fourPolicies = (name) =>
-    lib.pipeline({ name }, lib.retry(), lib.circuitBreaker(), lib.bulkhead({ maxConcurrent: 10, maxQueue: 10 }), lib.timeout(5_000));
+    lib.pipeline(
+      { name },
+      lib.retry(),
+      lib.circuitBreaker(),
+      lib.bulkhead({ maxConcurrent: 10, maxQueue: 10 }),
+      lib.timeout(5_000),
+    );
   const now = () => performance.now();
 
   // --- OpenTelemetry -------------------------------------------------------------------------
@@ -90,9 +96,20 @@ export function register({ lib, compare }) {
   prometheus(instrumentedPrometheus, { registry });
   const handRegistry = new Registry();
   const names = ['breakwater_policy_name', 'breakwater_policy_kind'];
-  const pEvents = new Counter({ name: 'hand_events_total', help: 'h', labelNames: [...names, 'breakwater_event'], registers: [handRegistry] });
+  const pEvents = new Counter({
+    name: 'hand_events_total',
+    help: 'h',
+    labelNames: [...names, 'breakwater_event'],
+    registers: [handRegistry],
+  });
   const histogram = (name, extra) =>
-    new Histogram({ name, help: 'h', labelNames: [...names, ...extra], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [handRegistry] });
+    new Histogram({
+      name,
+      help: 'h',
+      labelNames: [...names, ...extra],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [handRegistry],
+    });
   const pPipeline = histogram('hand_pipeline_seconds', ['breakwater_outcome']);
   const pAttempt = histogram('hand_attempt_seconds', ['breakwater_attempt', 'breakwater_outcome']);
   const pCall = histogram('hand_call_seconds', ['breakwater_outcome']);

@@ -88,7 +88,9 @@ export async function scenarios({ lib }) {
   };
   const bare = perRound[0];
   const added = (i, key) => (i === 0 ? '' : median(perRound[i].map((m, r) => m[key] - bare[r][key])).toFixed(1));
-  console.log(`## pg: added cost per query over a bare pool.query('SELECT 1') on loopback (median of ${ROUNDS} interleaved rounds of ${QUERIES})\n`);
+  console.log(
+    `## pg: added cost per query over a bare pool.query('SELECT 1') on loopback (median of ${ROUNDS} interleaved rounds of ${QUERIES})\n`,
+  );
   console.log('| what | wall µs/query | wall µs added | CPU µs/query | CPU µs added |\n|---|---:|---:|---:|---:|');
   contenders.forEach(([name], i) => {
     const rows = perRound[i];

@@ -14,7 +14,15 @@ export function register({ lib, compare }) {
   const local = lib.rateLimit({ limit: big, perMs: 1, burst: big });
   const store = lib.memoryStore();
   const strict = lib.rateLimit({ name: 'bench-strict', limit: big, perMs: 1, burst: big, store });
-  const lease = lib.rateLimit({ name: 'bench-lease', limit: big, perMs: 1, burst: big, store, mode: 'lease', lease: 100 });
+  const lease = lib.rateLimit({
+    name: 'bench-lease',
+    limit: big,
+    perMs: 1,
+    burst: big,
+    store,
+    mode: 'lease',
+    lease: 100,
+  });
   compare('rateLimit with a store: admission (memoryStore)', [
     ['local rateLimit', () => local.execute(fn), { baseline: true }],
     ['memoryStore, strict', () => strict.execute(fn)],
@@ -73,7 +81,15 @@ export async function scenarios({ lib }) {
   const store = redisStore({ client, prefix, commandTimeout: 1_000 });
   const local = lib.rateLimit({ limit: big, perMs: 1, burst: big });
   const strict = lib.rateLimit({ name: 'bench', limit: big, perMs: 1, burst: big, store });
-  const lease = lib.rateLimit({ name: 'bench-lease', limit: big, perMs: 1, burst: big, store, mode: 'lease', lease: 100 });
+  const lease = lib.rateLimit({
+    name: 'bench-lease',
+    limit: big,
+    perMs: 1,
+    burst: big,
+    store,
+    mode: 'lease',
+    lease: 100,
+  });
   const flexible = new RateLimiterRedis({ storeClient: client, keyPrefix: `${prefix}rlf`, points: big, duration: 1 });
   const rows = await latencies([
     ['local rateLimit', () => local.execute(fn)],
@@ -87,7 +103,9 @@ export async function scenarios({ lib }) {
   console.log('|---|---:|---:|---:|---:|');
   const us = (ms) => `${(ms * 1_000).toFixed(1)} µs`;
   for (const r of rows) {
-    console.log(`| ${r.label} | ${us(r.p50)} | ${us(r.mean)} | ${us(r.p50 - base.p50)} | ${(r.p50 / base.p50).toFixed(2)}× |`);
+    console.log(
+      `| ${r.label} | ${us(r.p50)} | ${us(r.mean)} | ${us(r.p50 - base.p50)} | ${(r.p50 / base.p50).toFixed(2)}× |`,
+    );
   }
   console.log('');
   client.disconnect();

@@ -19,10 +19,15 @@ interface Phase {
 function runExample(): Promise<{ phases: Phase[]; size: number }> {
   if (!existsSync(`${root}/dist/cache/index.js`)) throw new Error('dist/ is missing: run `npm run build` first');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['examples/cache/index.mjs', '--json'], { cwd: root, timeout: 20_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${error.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
-    });
+    execFile(
+      process.execPath,
+      ['examples/cache/index.mjs', '--json'],
+      { cwd: root, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${error.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
+      },
+    );
   });
 }
 

@@ -13,7 +13,10 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 let received = 0;
 const server = createServer((req, res) => {
   received++;
-  setTimeout(() => res.setHeader('content-type', 'application/json').end(JSON.stringify({ id: req.url.slice(10), price: 10 })), 20);
+  setTimeout(
+    () => res.setHeader('content-type', 'application/json').end(JSON.stringify({ id: req.url.slice(10), price: 10 })),
+    20,
+  );
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -62,5 +65,6 @@ if (json) {
   console.log(JSON.stringify({ phases, size: products.size }));
 } else {
   console.log('| phase | calls | ok | dependency requests | coalesced | stale |\n|---|---:|---:|---:|---:|---:|');
-  for (const p of phases) console.log(`| ${p.phase} | ${p.calls} | ${p.ok} | ${p.dependencyRequests} | ${p.coalesced} | ${p.stale} |`);
+  for (const p of phases)
+    console.log(`| ${p.phase} | ${p.calls} | ${p.ok} | ${p.dependencyRequests} | ${p.coalesced} | ${p.stale} |`);
 }

@@ -11,7 +11,12 @@ export function createClient() {
   });
   // Opens when half of the calls of the last 2 s failed (at least 20 calls seen), for 500 ms;
   // then one probe decides. A short 503 burst does not trip it; an outage does.
-  const breaker = circuitBreaker({ window: { kind: 'time', ms: 2_000, buckets: 10 }, failureRate: 0.5, minimumCalls: 20, openFor: 500 });
+  const breaker = circuitBreaker({
+    window: { kind: 'time', ms: 2_000, buckets: 10 },
+    failureRate: 0.5,
+    minimumCalls: 20,
+    openFor: 500,
+  });
   // At most 16 requests in flight to this service, 32 more may wait for a place.
   const pool = bulkhead({ maxConcurrent: 16, maxQueue: 32 });
   // Each attempt gets 150 ms; the fetch is aborted at the deadline (ctx.signal).

@@ -21,10 +21,15 @@ interface Phase {
 function runExample(): Promise<{ phases: Phase[]; breakerStates: string[]; breakerState: string }> {
   if (!existsSync(`${root}/dist/fetch/index.js`)) throw new Error('dist/ is missing: run `npm run build` first');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['examples/fetch/index.mjs', '--json'], { cwd: root, timeout: 20_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${error.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
-    });
+    execFile(
+      process.execPath,
+      ['examples/fetch/index.mjs', '--json'],
+      { cwd: root, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${error.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
+      },
+    );
   });
 }
 

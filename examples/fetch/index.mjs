@@ -26,7 +26,12 @@ async function load(count, everyMs) {
           await res.arrayBuffer();
           results.push({ ok: res.ok, outcome: String(res.status), ms: performance.now() - started });
         },
-        (error) => results.push({ ok: false, outcome: isBreakwaterError(error) ? error.name : 'error', ms: performance.now() - started }),
+        (error) =>
+          results.push({
+            ok: false,
+            outcome: isBreakwaterError(error) ? error.name : 'error',
+            ms: performance.now() - started,
+          }),
       ),
     );
     await new Promise((resolve) => setTimeout(resolve, everyMs));
@@ -73,12 +78,16 @@ if (json) {
 } else {
   console.log('phase     calls  ok  retries  server saw  p50 ms  max ms  outcomes');
   for (const p of phases) {
-    const outcomes = Object.entries(p.outcomes).map(([k, v]) => `${k}: ${v}`).join(', ');
+    const outcomes = Object.entries(p.outcomes)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ');
     console.log(
       `${p.phase.padEnd(9)} ${String(p.calls).padStart(5)} ${String(p.ok).padStart(3)} ${String(p.retries).padStart(8)} ${String(p.serverReceived).padStart(11)} ${String(p.p50).padStart(7)} ${String(p.max).padStart(7)}  ${outcomes}`,
     );
   }
   console.log(`\nbreaker: ${breakerStates.join(', ')}; now ${breaker.state}`);
-  console.log('tail: slow answers cut at 150 ms and retried; burst: 503s retried after Retry-After (capped at 400 ms);');
+  console.log(
+    'tail: slow answers cut at 150 ms and retried; burst: 503s retried after Retry-After (capped at 400 ms);',
+  );
   console.log('down: once half the calls fail the breaker opens and calls fail fast instead of hammering the service.');
 }

@@ -10,7 +10,9 @@ interface Panel {
 }
 
 it('every dashboard query names exported metrics and labels', () => {
-  const dashboard = JSON.parse(readFileSync(new URL('./grafana-dashboard.json', import.meta.url), 'utf8')) as { panels: Panel[] };
+  const dashboard = JSON.parse(readFileSync(new URL('./grafana-dashboard.json', import.meta.url), 'utf8')) as {
+    panels: Panel[];
+  };
   const specs = Object.values(INSTRUMENTS);
   const names = new Set(
     specs.flatMap((s) => {
@@ -18,10 +20,18 @@ it('every dashboard query names exported metrics and labels', () => {
       return s.type === 'histogram' ? [`${name}_bucket`, `${name}_count`, `${name}_sum`] : [name];
     }),
   );
-  const labels = new Set([POLICY_NAME, POLICY_KIND, KEY, ...specs.flatMap((s) => s.attributes)].map((k) => k.replace(/\./g, '_')));
+  const labels = new Set(
+    [POLICY_NAME, POLICY_KIND, KEY, ...specs.flatMap((s) => s.attributes)].map((k) => k.replace(/\./g, '_')),
+  );
   labels.add('le');
   expect(dashboard.panels.map((p) => p.title)).toEqual(
-    expect.arrayContaining(['Circuit breaker state over time', 'Rejections by reason (per second)', 'Attempt duration percentiles', 'Bulkhead saturation', 'Retry budget']),
+    expect.arrayContaining([
+      'Circuit breaker state over time',
+      'Rejections by reason (per second)',
+      'Attempt duration percentiles',
+      'Bulkhead saturation',
+      'Retry budget',
+    ]),
   );
   for (const panel of dashboard.panels) {
     for (const { expr } of panel.targets) {
@@ -30,7 +40,8 @@ it('every dashboard query names exported metrics and labels', () => {
         expect(names, `${panel.title}: ${metric}`).toContain(metric);
       }
       for (const [, list] of expr.matchAll(/by \(([^)]*)\)/g)) {
-        for (const label of (list as string).split(',').map((l) => l.trim())) expect(labels, `${panel.title}: label ${label}`).toContain(label);
+        for (const label of (list as string).split(',').map((l) => l.trim()))
+          expect(labels, `${panel.title}: label ${label}`).toContain(label);
       }
     }
   }

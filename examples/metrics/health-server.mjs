@@ -21,14 +21,20 @@ import { startDownstream } from './health-downstream.mjs';
 function readiness(target) {
   return (_req, res) => {
     const report = health(target);
-    res.writeHead(report.status === 'down' ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.writeHead(report.status === 'down' ? 503 : 200, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+    });
     res.end(JSON.stringify(report));
   };
 }
 
 /** A logger of pino's shape writing JSON lines to stdout; in a service, pass your pino logger itself. */
 const jsonLines = Object.fromEntries(
-  ['debug', 'info', 'warn', 'error'].map((level) => [level, (record, msg) => process.stdout.write(`${JSON.stringify({ level, msg, ...record })}\n`)]),
+  ['debug', 'info', 'warn', 'error'].map((level) => [
+    level,
+    (record, msg) => process.stdout.write(`${JSON.stringify({ level, msg, ...record })}\n`),
+  ]),
 );
 
 const downstream = await startDownstream();

@@ -16,7 +16,10 @@ const logs: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
   if (!existsSync(`${root}/dist/index.js`)) throw new Error('dist/ is missing: run `npm run build` first');
-  child = spawn(process.execPath, ['examples/metrics/health-server.mjs'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  child = spawn(process.execPath, ['examples/metrics/health-server.mjs'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the example exited with ${String(code)}`)));
@@ -47,13 +50,20 @@ async function ready(): Promise<{ code: number; status: string; breaker: Record<
 }
 
 const order = (id: number, correlationId?: string): Promise<Response> =>
-  fetch(`${service}/orders/${id}`, correlationId === undefined ? {} : { headers: { 'x-correlation-id': correlationId } });
+  fetch(
+    `${service}/orders/${id}`,
+    correlationId === undefined ? {} : { headers: { 'x-correlation-id': correlationId } },
+  );
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('examples/metrics/health-server: readiness, correlation, logs', () => {
-  it('is ready (200) while payments answer, and the caller\'s correlation ID reaches payments unchanged', async () => {
-    expect(await ready()).toMatchObject({ code: 200, status: 'ok', breaker: { kind: 'circuitBreaker', state: 'closed' } });
+  it("is ready (200) while payments answer, and the caller's correlation ID reaches payments unchanged", async () => {
+    expect(await ready()).toMatchObject({
+      code: 200,
+      status: 'ok',
+      breaker: { kind: 'circuitBreaker', state: 'closed' },
+    });
     const res = await order(1, 'req-abc');
     expect(await res.json()).toEqual({ path: '/orders/1', correlationId: 'req-abc' });
     // Without one, the service starts an ID, answers with it, and sends it on.
@@ -63,13 +73,19 @@ describe('examples/metrics/health-server: readiness, correlation, logs', () => {
     expect(await fresh.json()).toEqual({ path: '/orders/2', correlationId: id });
   });
 
-  it('is not ready (503, down) once the payments breaker opens, logs the opening at warn with the request\'s ID, and is ready again after a probe', async () => {
+  it("is not ready (503, down) once the payments breaker opens, logs the opening at warn with the request's ID, and is ready again after a probe", async () => {
     await fetch(`${downstream}/outage`, { method: 'POST' });
     expect((await order(3, 'req-out-1')).status).toBe(502); // two attempts, two 503s
     expect((await order(4, 'req-out-2')).status).toBe(503); // the third failure opens the breaker
     expect(await ready()).toMatchObject({ code: 503, status: 'down', breaker: { state: 'open', status: 'down' } });
     const opened = logs.find((l) => l.event === 'stateChange' && l.to === 'open');
-    expect(opened).toMatchObject({ level: 'warn', policy: 'payments', kind: 'circuitBreaker', correlationId: 'req-out-2', reason: 'consecutiveFailures' });
+    expect(opened).toMatchObject({
+      level: 'warn',
+      policy: 'payments',
+      kind: 'circuitBreaker',
+      correlationId: 'req-out-2',
+      reason: 'consecutiveFailures',
+    });
     expect(logs.filter((l) => l.event === 'retry').map((l) => l.correlationId)).toEqual(['req-out-1', 'req-out-2']);
 
     await fetch(`${downstream}/recover`, { method: 'POST' });

@@ -41,7 +41,8 @@ afterAll(() => {
 });
 
 function startService(): Promise<number> {
-  if (!existsSync(join(root, 'dist/prometheus/index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(join(root, 'dist/prometheus/index.js')))
+    throw new Error('dist/ is missing: run `npm run build` first');
   const child = spawn(process.execPath, ['examples/metrics/service.mjs'], {
     cwd: root,
     env: { ...process.env, OPEN_FOR_MS: '1000' },
@@ -50,7 +51,9 @@ function startService(): Promise<number> {
   service = child;
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the service exited with ${code}`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (line) => resolve(JSON.parse(line).port as number));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (line) =>
+      resolve(JSON.parse(line).port as number),
+    );
   });
 }
 
@@ -95,12 +98,16 @@ describe.skipIf(skip)('examples/metrics scraped by a real Prometheus', () => {
     const port = await startService();
     const service = `http://127.0.0.1:${port}`;
     const prometheus = await startPrometheus(`127.0.0.1:${port}`);
-    const state = (s: string) => `breakwater_circuit_breaker_state{breakwater_policy_name="quotes-breaker",breakwater_state="${s}"}`;
+    const state = (s: string) =>
+      `breakwater_circuit_breaker_state{breakwater_policy_name="quotes-breaker",breakwater_state="${s}"}`;
 
     let traffic = true;
     const load = (async () => {
       while (traffic) {
-        await fetch(`${service}/quote`).then((r) => r.arrayBuffer(), () => undefined);
+        await fetch(`${service}/quote`).then(
+          (r) => r.arrayBuffer(),
+          () => undefined,
+        );
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
@@ -114,7 +121,8 @@ describe.skipIf(skip)('examples/metrics scraped by a real Prometheus', () => {
       await fetch(`${service}/dependency/up`, { method: 'POST' });
       await until(
         'the breaker to show closed again',
-        async () => (await scalar(prometheus, state('closed'))) === 1 && (await scalar(prometheus, state('open'))) === 0,
+        async () =>
+          (await scalar(prometheus, state('closed'))) === 1 && (await scalar(prometheus, state('open'))) === 0,
       );
       const opened = await scalar(prometheus, 'max_over_time(' + state('open') + '[1m])');
       expect(opened).toBe(1);

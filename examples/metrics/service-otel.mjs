@@ -17,16 +17,19 @@ const provider = new MeterProvider({ readers: [reader] });
 const app = createApp();
 instrument(app.policy, { meter: provider.getMeter('quotes-service'), attributes: { service: 'quotes' } });
 
-const server = await app.listen(async (_req, res) => {
-  const { resourceMetrics } = await reader.collect();
-  const metrics = resourceMetrics.scopeMetrics.flatMap((scope) =>
-    scope.metrics.map((m) => ({
-      name: m.descriptor.name,
-      unit: m.descriptor.unit,
-      points: m.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value })),
-    })),
-  );
-  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metrics, null, 2));
-}, Number(process.argv[2] ?? 0));
+const server = await app.listen(
+  async (_req, res) => {
+    const { resourceMetrics } = await reader.collect();
+    const metrics = resourceMetrics.scopeMetrics.flatMap((scope) =>
+      scope.metrics.map((m) => ({
+        name: m.descriptor.name,
+        unit: m.descriptor.unit,
+        points: m.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value })),
+      })),
+    );
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metrics, null, 2));
+  },
+  Number(process.argv[2] ?? 0),
+);
 console.log(JSON.stringify({ port: server.address().port }));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -10,8 +10,11 @@ const registry = new Registry();
 const app = createApp({ openFor: Number(process.env.OPEN_FOR_MS ?? 2_000) });
 instrument(app.policy, { registry, labels: { service: 'quotes' } });
 
-const server = await app.listen(async (_req, res) => {
-  res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
-}, Number(process.argv[2] ?? 0));
+const server = await app.listen(
+  async (_req, res) => {
+    res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+  },
+  Number(process.argv[2] ?? 0),
+);
 console.log(JSON.stringify({ port: server.address().port }));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

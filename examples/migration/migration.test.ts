@@ -10,10 +10,15 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 function run(peer: string, variant: 'peer' | 'shim'): Promise<unknown> {
-  if (!existsSync(`${root}/dist/compat/${peer}/index.js`)) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(`${root}/dist/compat/${peer}/index.js`))
+    throw new Error('dist/ is missing: run `npm run build` first');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [`${here}run.mjs`, peer, variant], { cwd: root, timeout: 20_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as unknown),
+    execFile(
+      process.execPath,
+      [`${here}run.mjs`, peer, variant],
+      { cwd: root, timeout: 20_000 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as unknown),
     );
   });
 }

@@ -21,7 +21,15 @@ export function stockClient(lookup) {
     stock: (sku) => breaker.fire(sku),
     summary: () => {
       const { fires, failures, successes, rejects, timeouts, fallbacks } = breaker.stats;
-      return { state: breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed', fires, failures, successes, rejects, timeouts, fallbacks };
+      return {
+        state: breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed',
+        fires,
+        failures,
+        successes,
+        rejects,
+        timeouts,
+        fallbacks,
+      };
     },
   };
 }

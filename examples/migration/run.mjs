@@ -6,7 +6,8 @@ const [peer, variant] = process.argv.slice(2);
 const file = `./${peer}-client${variant === 'shim' ? '.shim' : ''}.mjs`;
 const { stockClient } = await import(file);
 // The outage: failures, one call too slow for the timeout, then the service is back.
-const script = peer === 'cockatiel' ? ['ok', 'fail', 'fail', 'fail', 'slow', 'ok'] : ['ok', 'fail', 'fail', 'slow', 'ok'];
+const script =
+  peer === 'cockatiel' ? ['ok', 'fail', 'fail', 'fail', 'slow', 'ok'] : ['ok', 'fail', 'fail', 'slow', 'ok'];
 const inventory = scriptedInventory(script);
 const client = stockClient(inventory.lookup);
 const results = [];

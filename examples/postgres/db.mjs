@@ -39,7 +39,9 @@ export function createDatabases(baseUrl, { queryTimeout = 500, openFor = 1_000 }
         bulkhead: bulkhead({ maxConcurrent: POOL_SIZE, maxQueue: 20, name: `bulkhead:${name}` }),
         timeout: timeout(queryTimeout, { name: `timeout:${name}` }),
       };
-      const db = resilientPool(pool, pipeline(policies.retry, policies.breaker, policies.bulkhead, policies.timeout), { name });
+      const db = resilientPool(pool, pipeline(policies.retry, policies.breaker, policies.bulkhead, policies.timeout), {
+        name,
+      });
       entry = { pool, db, policies };
       databases.set(name, entry);
     }

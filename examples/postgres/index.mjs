@@ -85,7 +85,9 @@ log(`pools: ${summary.pools.join(', ')}; one policy each: ${summary.policies.joi
     if (stillRunning > 0) await sleep(25);
   }
   summary.timeout = { outcome, ms, stillRunningOnServer: stillRunning };
-  log(`pg_sleep(5) under timeout(500): ${outcome} after ${ms} ms; still running on the server: ${stillRunning > 0 ? 'yes' : 'no (cancelled)'}`);
+  log(
+    `pg_sleep(5) under timeout(500): ${outcome} after ${ms} ms; still running on the server: ${stillRunning > 0 ? 'yes' : 'no (cancelled)'}`,
+  );
 }
 
 // 3. The bulkhead: 30 queries at once on a pool of 5 connections (5 run, 20 wait, 5 are refused).
@@ -145,7 +147,9 @@ await proxy.stop();
   }
   db.database('bw_inventory').policies.retry.off('attempt', countAttempt);
   summary.outage = { calls: 10, attemptsReachingClient: attempts, outcomes, lastCallMs: times[times.length - 1] };
-  log(`server stopped: 10 calls, ${attempts} reached the pg client; ${JSON.stringify(outcomes)}; the last took ${times[times.length - 1]} ms`);
+  log(
+    `server stopped: 10 calls, ${attempts} reached the pg client; ${JSON.stringify(outcomes)}; the last took ${times[times.length - 1]} ms`,
+  );
   log(`breaker of bw_inventory: ${db.database('bw_inventory').policies.breaker.state}`);
 }
 

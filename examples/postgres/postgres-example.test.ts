@@ -44,36 +44,40 @@ function runExample(url: string): Promise<Summary> {
   });
 }
 
-describe.skipIf(!PGURL && !CI)('examples/postgres: breakwater/pg behind retry -> circuitBreaker -> bulkhead -> timeout', () => {
-  it('times out and cancels a slow query, keeps a pool per database, bounds concurrency, and opens the breaker when the server stops', async () => {
-    if (!PGURL) throw new Error('PGURL is not set: CI must start PostgreSQL (.ci/run does, with scripts/start-postgres.sh)');
-    const s = await runExample(PGURL);
+describe.skipIf(!PGURL && !CI)(
+  'examples/postgres: breakwater/pg behind retry -> circuitBreaker -> bulkhead -> timeout',
+  () => {
+    it('times out and cancels a slow query, keeps a pool per database, bounds concurrency, and opens the breaker when the server stops', async () => {
+      if (!PGURL)
+        throw new Error('PGURL is not set: CI must start PostgreSQL (.ci/run does, with scripts/start-postgres.sh)');
+      const s = await runExample(PGURL);
 
-    // A pool and a policy per database.
-    expect(s.pools).toEqual(['bw_billing', 'bw_inventory']);
-    expect(s.policies).toEqual(['bw_billing', 'bw_inventory']);
+      // A pool and a policy per database.
+      expect(s.pools).toEqual(['bw_billing', 'bw_inventory']);
+      expect(s.policies).toEqual(['bw_billing', 'bw_inventory']);
 
-    // pg_sleep(5) under timeout(500): a TimeoutError near 500 ms, and the statement no longer runs on the server.
-    expect(s.timeout.outcome).toBe('TimeoutError');
-    expect(s.timeout.ms).toBeGreaterThanOrEqual(490);
-    expect(s.timeout.ms).toBeLessThan(2_000);
-    expect(s.timeout.stillRunningOnServer).toBe(0);
+      // pg_sleep(5) under timeout(500): a TimeoutError near 500 ms, and the statement no longer runs on the server.
+      expect(s.timeout.outcome).toBe('TimeoutError');
+      expect(s.timeout.ms).toBeGreaterThanOrEqual(490);
+      expect(s.timeout.ms).toBeLessThan(2_000);
+      expect(s.timeout.stillRunningOnServer).toBe(0);
 
-    // 30 queries at once on a pool of 5: never more than 5 run; the rest wait, or are refused and retried.
-    expect(s.bulkhead.maxActive).toBeLessThanOrEqual(5);
-    expect(s.bulkhead.maxWaiting).toBe(0);
-    expect(s.bulkhead.rejections).toBeGreaterThan(0);
-    expect(Object.values(s.bulkhead.outcomes).reduce((a, b) => a + b, 0)).toBe(30);
+      // 30 queries at once on a pool of 5: never more than 5 run; the rest wait, or are refused and retried.
+      expect(s.bulkhead.maxActive).toBeLessThanOrEqual(5);
+      expect(s.bulkhead.maxWaiting).toBe(0);
+      expect(s.bulkhead.rejections).toBeGreaterThan(0);
+      expect(Object.values(s.bulkhead.outcomes).reduce((a, b) => a + b, 0)).toBe(30);
 
-    // The server stops: a few attempts reach the client, then the breaker fails calls fast.
-    expect(s.outage.attemptsReachingClient).toBeLessThanOrEqual(3);
-    expect(s.outage.outcomes.BrokenCircuitError).toBeGreaterThanOrEqual(8);
-    expect(s.outage.lastCallMs).toBeLessThan(50);
-    expect(s.breakerStates.bw_inventory?.[0]).toBe('closed->open');
-    expect(s.breakerStates.bw_billing).toEqual([]);
+      // The server stops: a few attempts reach the client, then the breaker fails calls fast.
+      expect(s.outage.attemptsReachingClient).toBeLessThanOrEqual(3);
+      expect(s.outage.outcomes.BrokenCircuitError).toBeGreaterThanOrEqual(8);
+      expect(s.outage.lastCallMs).toBeLessThan(50);
+      expect(s.breakerStates.bw_inventory?.[0]).toBe('closed->open');
+      expect(s.breakerStates.bw_billing).toEqual([]);
 
-    // The server is back: a probe closes the breaker.
-    expect(s.recovery).toEqual({ answer: 42, state: 'closed' });
-    expect(s.breakerStates.bw_inventory?.at(-1)).toBe('halfOpen->closed');
-  });
-});
+      // The server is back: a probe closes the breaker.
+      expect(s.recovery).toEqual({ answer: 42, state: 'closed' });
+      expect(s.breakerStates.bw_inventory?.at(-1)).toBe('halfOpen->closed');
+    });
+  },
+);

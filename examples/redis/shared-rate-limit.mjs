@@ -22,12 +22,16 @@ const started = Date.now();
 while (Date.now() - started < 2_000) {
   await Promise.all(
     instances.map((policy, i) =>
-      policy.execute(() => counts[i]++).catch((error) => {
-        if (!isRateLimitedError(error)) throw error;
-      }),
+      policy
+        .execute(() => counts[i]++)
+        .catch((error) => {
+          if (!isRateLimitedError(error)) throw error;
+        }),
     ),
   );
   await new Promise((resolve) => setTimeout(resolve, 10));
 }
-console.log(`${url === undefined ? 'memoryStore' : 'redisStore'}: in 2 s instance A sent ${counts[0]}, B sent ${counts[1]}; together ${counts[0] + counts[1]} (limit 20/s, burst 5)`);
+console.log(
+  `${url === undefined ? 'memoryStore' : 'redisStore'}: in 2 s instance A sent ${counts[0]}, B sent ${counts[1]}; together ${counts[0] + counts[1]} (limit 20/s, burst 5)`,
+);
 client?.disconnect();

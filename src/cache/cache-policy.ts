@@ -1,6 +1,24 @@
-import { type CallContext, type Context, type ExecuteOptions, isSharedStore, PolicyBase, type PolicyFunction, RUN, type SharedStore } from 'breakwater';
+import {
+  type CallContext,
+  type Context,
+  type ExecuteOptions,
+  isSharedStore,
+  PolicyBase,
+  type PolicyFunction,
+  RUN,
+  type SharedStore,
+} from 'breakwater';
 import { LRUCache } from 'lru-cache';
-import { type OptionNames, describe, integerAtLeast, isBoolean, isFunction, nonNegativeFinite, optionsObject, positiveFinite } from '../core/validate.js';
+import {
+  type OptionNames,
+  describe,
+  integerAtLeast,
+  isBoolean,
+  isFunction,
+  nonNegativeFinite,
+  optionsObject,
+  positiveFinite,
+} from '../core/validate.js';
 import {
   CACHE_KIND,
   CACHE_OPTION_KEYS,
@@ -80,18 +98,26 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
     super(CACHE_KIND, options);
     this.ttl = positiveFinite(CACHE_KIND, 'ttl', options.ttl);
     this.staleIfError =
-      options.staleIfError === undefined ? DEFAULT_STALE_IF_ERROR : nonNegativeFinite(CACHE_KIND, 'staleIfError', options.staleIfError);
+      options.staleIfError === undefined
+        ? DEFAULT_STALE_IF_ERROR
+        : nonNegativeFinite(CACHE_KIND, 'staleIfError', options.staleIfError);
     this.maxEntries =
-      options.maxEntries === undefined ? DEFAULT_MAX_ENTRIES : integerAtLeast(CACHE_KIND, 'maxEntries', options.maxEntries, 1);
+      options.maxEntries === undefined
+        ? DEFAULT_MAX_ENTRIES
+        : integerAtLeast(CACHE_KIND, 'maxEntries', options.maxEntries, 1);
     if (this.maxEntries > MAX_ENTRIES_LIMIT) {
       throw new RangeError(`${CACHE_KIND}: maxEntries must be at most ${MAX_ENTRIES_LIMIT}, got ${this.maxEntries}`);
     }
-    this.coalesce = options.coalesce === undefined ? DEFAULT_COALESCE : isBoolean(CACHE_KIND, 'coalesce', options.coalesce);
+    this.coalesce =
+      options.coalesce === undefined ? DEFAULT_COALESCE : isBoolean(CACHE_KIND, 'coalesce', options.coalesce);
     this.keyOf = options.key === undefined ? DEFAULT_CACHE_KEY : isFunction(CACHE_KIND, 'key', options.key);
     this.store = options.store === undefined ? undefined : checkStore(options.store, options.name);
-    this.serialize = options.serialize === undefined ? DEFAULT_SERIALIZE : isFunction(CACHE_KIND, 'serialize', options.serialize);
+    this.serialize =
+      options.serialize === undefined ? DEFAULT_SERIALIZE : isFunction(CACHE_KIND, 'serialize', options.serialize);
     this.deserialize =
-      options.deserialize === undefined ? DEFAULT_DESERIALIZE : isFunction(CACHE_KIND, 'deserialize', options.deserialize);
+      options.deserialize === undefined
+        ? DEFAULT_DESERIALIZE
+        : isFunction(CACHE_KIND, 'deserialize', options.deserialize);
     this.lifetime = this.ttl + this.staleIfError;
     this.storePrefix = `cache:${this.name.length}:${this.name}:`;
     const clock = this.clock;
@@ -256,7 +282,9 @@ export class CachePolicy extends PolicyBase<CacheEvents> implements FlightOwner 
         return Promise.reject(error);
       }
       if (key !== undefined && typeof key !== 'string') {
-        return Promise.reject(new TypeError(`${this.name}: key must return a string or undefined, got ${describe(key)}`));
+        return Promise.reject(
+          new TypeError(`${this.name}: key must return a string or undefined, got ${describe(key)}`),
+        );
       }
     }
     if (key === undefined) return invoke(fn, ctx);
@@ -401,10 +429,13 @@ const MAX_ENTRIES_LIMIT = 2 ** 24;
 
 function checkStore(store: unknown, name: unknown): SharedStore {
   if (!isSharedStore(store) || typeof (store as Partial<SharedStore>).delete !== 'function') {
-    throw new TypeError(`${CACHE_KIND}: store must be a shared store (memoryStore() or redisStore()), got ${describe(store)}`);
+    throw new TypeError(
+      `${CACHE_KIND}: store must be a shared store (memoryStore() or redisStore()), got ${describe(store)}`,
+    );
   }
   // Two services with the default name would read each other's entries.
-  if (name === undefined) throw new TypeError(`${CACHE_KIND}: a cache with a store needs an explicit name, got undefined`);
+  if (name === undefined)
+    throw new TypeError(`${CACHE_KIND}: a cache with a store needs an explicit name, got undefined`);
   return store;
 }
 

@@ -20,7 +20,9 @@ export const DEFAULT_COALESCE = true;
  * cache({ ttl: 1_000, key: (ctx) => DEFAULT_CACHE_KEY(ctx) ?? 'all' });
  * ```
  */
-export const DEFAULT_CACHE_KEY: (ctx: Context) => string | undefined = /* @__PURE__ */ Object.freeze((ctx: Context): string | undefined => ctx.key);
+export const DEFAULT_CACHE_KEY: (ctx: Context) => string | undefined = /* @__PURE__ */ Object.freeze(
+  (ctx: Context): string | undefined => ctx.key,
+);
 
 /**
  * The default `serialize` (used only with a `store`): `JSON.stringify`.
@@ -30,7 +32,9 @@ export const DEFAULT_CACHE_KEY: (ctx: Context) => string | undefined = /* @__PUR
  * cache({ ttl: 1_000, serialize: (value) => DEFAULT_SERIALIZE(value) });
  * ```
  */
-export const DEFAULT_SERIALIZE: (value: unknown) => string = /* @__PURE__ */ Object.freeze((value: unknown): string => JSON.stringify(value));
+export const DEFAULT_SERIALIZE: (value: unknown) => string = /* @__PURE__ */ Object.freeze((value: unknown): string =>
+  JSON.stringify(value),
+);
 
 /**
  * The default `deserialize` (used only with a `store`): `JSON.parse`.
@@ -40,7 +44,9 @@ export const DEFAULT_SERIALIZE: (value: unknown) => string = /* @__PURE__ */ Obj
  * cache({ ttl: 1_000, deserialize: (text) => DEFAULT_DESERIALIZE(text) });
  * ```
  */
-export const DEFAULT_DESERIALIZE: (text: string) => unknown = /* @__PURE__ */ Object.freeze((text: string): unknown => JSON.parse(text) as unknown);
+export const DEFAULT_DESERIALIZE: (text: string) => unknown = /* @__PURE__ */ Object.freeze(
+  (text: string): unknown => JSON.parse(text) as unknown,
+);
 
 /**
  * Every event a cache policy emits, for tools that subscribe to them all (metrics).
@@ -50,7 +56,12 @@ export const DEFAULT_DESERIALIZE: (text: string) => unknown = /* @__PURE__ */ Ob
  * for (const event of CACHE_EVENTS) policy.on(event, () => counts.set(event, (counts.get(event) ?? 0) + 1));
  * ```
  */
-export const CACHE_EVENTS: readonly ('hit' | 'miss' | 'stale' | 'coalesced')[] = /* @__PURE__ */ Object.freeze(['hit', 'miss', 'stale', 'coalesced'] as const);
+export const CACHE_EVENTS: readonly ('hit' | 'miss' | 'stale' | 'coalesced')[] = /* @__PURE__ */ Object.freeze([
+  'hit',
+  'miss',
+  'stale',
+  'coalesced',
+] as const);
 
 /** The options `cache()` knows; any other key is a `TypeError`. */
 export const CACHE_OPTION_KEYS: readonly string[] = /* @__PURE__ */ Object.freeze([

@@ -104,12 +104,21 @@ export function executeOptionsProblem(options: unknown): string | undefined {
   const o = options as { signal?: unknown; idempotent?: unknown; key?: unknown; correlationId?: unknown };
   const signal = o.signal;
   if (signal !== undefined && !isAbortSignalLike(signal)) {
-    const controller = typeof signal === 'object' && signal !== null && typeof (signal as { abort?: unknown }).abort === 'function' && 'signal' in signal;
-    return wrongOption('signal', 'an AbortSignal', signal) + (controller ? ' (an AbortController: pass controller.signal)' : '');
+    const controller =
+      typeof signal === 'object' &&
+      signal !== null &&
+      typeof (signal as { abort?: unknown }).abort === 'function' &&
+      'signal' in signal;
+    return (
+      wrongOption('signal', 'an AbortSignal', signal) +
+      (controller ? ' (an AbortController: pass controller.signal)' : '')
+    );
   }
-  if (o.idempotent !== undefined && typeof o.idempotent !== 'boolean') return wrongOption('idempotent', 'a boolean', o.idempotent);
+  if (o.idempotent !== undefined && typeof o.idempotent !== 'boolean')
+    return wrongOption('idempotent', 'a boolean', o.idempotent);
   if (o.key !== undefined && typeof o.key !== 'string') return wrongOption('key', 'a string', o.key);
-  if (o.correlationId !== undefined && typeof o.correlationId !== 'string') return wrongOption('correlationId', 'a string', o.correlationId);
+  if (o.correlationId !== undefined && typeof o.correlationId !== 'string')
+    return wrongOption('correlationId', 'a string', o.correlationId);
   return undefined;
 }
 
@@ -220,7 +229,9 @@ export const CONTEXT_BRAND: unique symbol = Symbol.for('breakwater.context.v1') 
 
 /** True for a {@link CallContext} from any copy of the package that speaks this protocol. */
 export function isCallContext(value: unknown): value is CallContext {
-  return typeof value === 'object' && value !== null && (value as { [CONTEXT_BRAND]?: unknown })[CONTEXT_BRAND] === true;
+  return (
+    typeof value === 'object' && value !== null && (value as { [CONTEXT_BRAND]?: unknown })[CONTEXT_BRAND] === true
+  );
 }
 
 /** The `Context` handed to the wrapped function; cheap to build, signal made on demand. */

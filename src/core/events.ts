@@ -67,14 +67,20 @@ export function emitBreakwaterWarning(warning: Error): void {
 /** Reports an error thrown by a listener of `event` on the policy named `policy`, without letting it reach the call. */
 export function reportListenerError(error: unknown, policy: string, event: string): void {
   emitBreakwaterWarning(
-    new BreakwaterListenerError(`breakwater: a listener of "${event}" on policy "${policy}" threw: ${messageOf(error)}`, error),
+    new BreakwaterListenerError(
+      `breakwater: a listener of "${event}" on policy "${policy}" threw: ${messageOf(error)}`,
+      error,
+    ),
   );
 }
 
 /** Reports an error thrown by a user callback (`failOn`, `onDiscard`, …); `outcome` says what the policy did instead. */
 export function reportCallbackError(error: unknown, policy: string, callback: string, outcome: string): void {
   emitBreakwaterWarning(
-    new BreakwaterListenerError(`breakwater: ${callback} of policy "${policy}" threw: ${messageOf(error)} (${outcome})`, error),
+    new BreakwaterListenerError(
+      `breakwater: ${callback} of policy "${policy}" threw: ${messageOf(error)} (${outcome})`,
+      error,
+    ),
   );
 }
 
@@ -178,7 +184,12 @@ export class PolicyEmitter<E extends EventMap> extends EventEmitter<ListenerTabl
 }
 
 /** Calls a user callback (such as `onDiscard`) whose throw must never reach the call: it is reported instead. */
-export function callIsolated(callback: ((value: unknown) => void) | undefined, value: unknown, policy: string, name: string): void {
+export function callIsolated(
+  callback: ((value: unknown) => void) | undefined,
+  value: unknown,
+  policy: string,
+  name: string,
+): void {
   if (callback === undefined) return;
   try {
     callback(value);

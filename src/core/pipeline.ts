@@ -75,7 +75,8 @@ export class Pipeline<X = never> extends PolicyEmitter<PipelineEvents> implement
   /** The {@link Policy} signature: when the pipeline is seen as a plain `Policy`, `X` is not in the type. */
   execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T>>;
   execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T> | X> {
-    if (typeof fn !== 'function') return Promise.reject(new TypeError(`${this.name}: execute expects a function, got ${typeof fn}`));
+    if (typeof fn !== 'function')
+      return Promise.reject(new TypeError(`${this.name}: execute expects a function, got ${typeof fn}`));
     if (!this.hasListener('settled')) return startCall(this.steps, fn, options);
     const start = this.clock.now();
     return this.observe(startCall(this.steps, fn, options), start, options?.key, options?.correlationId);
@@ -152,7 +153,10 @@ function pipelineOptions(value: object): PipelineOptions {
  * ```
  */
 export function pipeline<const P extends readonly Policy[]>(...policies: P): Pipeline<ExtraValue<P[number]>>;
-export function pipeline<const P extends readonly Policy[]>(options: PipelineOptions, ...policies: P): Pipeline<ExtraValue<P[number]>>;
+export function pipeline<const P extends readonly Policy[]>(
+  options: PipelineOptions,
+  ...policies: P
+): Pipeline<ExtraValue<P[number]>>;
 export function pipeline(...args: readonly unknown[]): Pipeline<unknown> {
   let options: PipelineOptions = {};
   let policies = args;

@@ -1,5 +1,12 @@
 import { type Clock, systemClock } from './clock.js';
-import { type AbortSubscriber, CallContext, CallInfo, type Context, type ExecuteOptions, executeOptionsProblem } from './context.js';
+import {
+  type AbortSubscriber,
+  CallContext,
+  CallInfo,
+  type Context,
+  type ExecuteOptions,
+  executeOptionsProblem,
+} from './context.js';
 import { type EventBase, type EventMap, PolicyEmitter } from './events.js';
 import { promiseFor, type SettleTarget } from './settle-target.js';
 import { isClock, nonEmptyString } from './validate.js';
@@ -216,7 +223,8 @@ export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> im
   }
 
   execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
-    if (typeof fn !== 'function') return Promise.reject(new TypeError(`${this.name}: execute expects a function, got ${typeof fn}`));
+    if (typeof fn !== 'function')
+      return Promise.reject(new TypeError(`${this.name}: execute expects a function, got ${typeof fn}`));
     return startCall(this, fn, options);
   }
 
@@ -227,7 +235,12 @@ export abstract class PolicyBase<E extends EventMap> extends PolicyEmitter<E> im
    * Emits `event` with the common fields; builds nothing when nobody listens.
    * `at` is when it happened, for a change noticed later; else now.
    */
-  protected emitEvent<K extends keyof E & string>(event: K, ctx: CallContext | undefined, fields: E[K], at?: number): void {
+  protected emitEvent<K extends keyof E & string>(
+    event: K,
+    ctx: CallContext | undefined,
+    fields: E[K],
+    at?: number,
+  ): void {
     if (!this.hasListener(event)) return;
     // Copied field by field: on Node 20 `{ ...fields, policy, … }` takes a slow path that costs
     // microseconds per event (docs/decisions/0006-metrics-one-table-two-adapters.md).

@@ -23,6 +23,9 @@ export function isRetryBudget(policy: string, value: unknown): RetryBudget {
     value !== null &&
     typeof (value as Partial<RetryBudget>).tryTake === 'function' &&
     typeof (value as Partial<RetryBudget>).deposit === 'function';
-  if (!ok) throw new TypeError(`${policy}: budget must be a RetryBudget (an object with tryTake and deposit), got ${describe(value)}`);
+  if (!ok)
+    throw new TypeError(
+      `${policy}: budget must be a RetryBudget (an object with tryTake and deposit), got ${describe(value)}`,
+    );
   return value as RetryBudget;
 }

@@ -42,7 +42,13 @@ export function nonNegativeFinite(policy: string, option: string, value: unknown
 }
 
 /** An integer >= `min`, or `Infinity` when `allowInfinity`. */
-export function integerAtLeast(policy: string, option: string, value: unknown, min: number, allowInfinity = false): number {
+export function integerAtLeast(
+  policy: string,
+  option: string,
+  value: unknown,
+  min: number,
+  allowInfinity = false,
+): number {
   const expected = `an integer >= ${min}${allowInfinity ? ', or Infinity' : ''}`;
   const n = requireNumber(policy, option, expected, value);
   if (n === Infinity && allowInfinity) return n;
@@ -146,7 +152,12 @@ export type KnownOptions = Readonly<Record<string, true>>;
  * name the options of cockatiel, opossum, p-retry or Polly that the factory
  * points to its own name.
  */
-export function optionsObject<T extends object>(policy: string, value: unknown, known: OptionNames<T>, peers?: PeerHints): Partial<T> {
+export function optionsObject<T extends object>(
+  policy: string,
+  value: unknown,
+  known: OptionNames<T>,
+  peers?: PeerHints,
+): Partial<T> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     fail('type', policy, 'options', 'an object', value);

@@ -42,11 +42,12 @@ export interface RetryBudgetOptions {
 }
 
 /** Defaults of {@link retryBudget}. */
-export const RETRY_BUDGET_DEFAULTS: Readonly<{ ratio: number; minPerSecond: number; windowMs: number }> = /* @__PURE__ */ Object.freeze({
-  ratio: 0.2,
-  minPerSecond: 10,
-  windowMs: 10_000,
-});
+export const RETRY_BUDGET_DEFAULTS: Readonly<{ ratio: number; minPerSecond: number; windowMs: number }> =
+  /* @__PURE__ */ Object.freeze({
+    ratio: 0.2,
+    minPerSecond: 10,
+    windowMs: 10_000,
+  });
 
 /**
  * Finagle's retry budget without timers. Two sources pay for a retry:
@@ -151,9 +152,13 @@ class WindowedRetryBudget implements RetryBudget {
   }
 }
 
-
 /** Every option name of RetryBudgetOptions; any other key is a TypeError. */
-const BUDGET_OPTIONS: OptionNames<RetryBudgetOptions> = { ratio: true, minPerSecond: true, windowMs: true, clock: true };
+const BUDGET_OPTIONS: OptionNames<RetryBudgetOptions> = {
+  ratio: true,
+  minPerSecond: true,
+  windowMs: true,
+  clock: true,
+};
 
 /**
  * A token budget for extra attempts that many retry (and hedge) policies can
@@ -178,8 +183,11 @@ export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
   const o = optionsObject<RetryBudgetOptions>(BUDGET_KIND, options, BUDGET_OPTIONS);
   const ratio = o.ratio === undefined ? RETRY_BUDGET_DEFAULTS.ratio : nonNegativeFinite(BUDGET_KIND, 'ratio', o.ratio);
   const minPerSecond =
-    o.minPerSecond === undefined ? RETRY_BUDGET_DEFAULTS.minPerSecond : nonNegativeFinite(BUDGET_KIND, 'minPerSecond', o.minPerSecond);
-  const windowMs = o.windowMs === undefined ? RETRY_BUDGET_DEFAULTS.windowMs : positiveFinite(BUDGET_KIND, 'windowMs', o.windowMs);
+    o.minPerSecond === undefined
+      ? RETRY_BUDGET_DEFAULTS.minPerSecond
+      : nonNegativeFinite(BUDGET_KIND, 'minPerSecond', o.minPerSecond);
+  const windowMs =
+    o.windowMs === undefined ? RETRY_BUDGET_DEFAULTS.windowMs : positiveFinite(BUDGET_KIND, 'windowMs', o.windowMs);
   const clock = o.clock === undefined ? systemClock : isClock<Clock>(BUDGET_KIND, o.clock);
   return new WindowedRetryBudget(ratio, minPerSecond, windowMs, clock);
 }

@@ -17,7 +17,11 @@ const NOTHING_TO_RELEASE: Release = () => undefined;
  * elsewhere it links the two by listeners that `release` removes. `any` is
  * there for tests: `null` takes the fallback.
  */
-export function combineSignals(a: AbortSignal, b: AbortSignal, any: AnySignal | null = nativeAny): { signal: AbortSignal; release: Release } {
+export function combineSignals(
+  a: AbortSignal,
+  b: AbortSignal,
+  any: AnySignal | null = nativeAny,
+): { signal: AbortSignal; release: Release } {
   if (any !== null) return { signal: any([a, b]), release: NOTHING_TO_RELEASE };
   const controller = new AbortController();
   if (a.aborted) {

@@ -5,7 +5,14 @@ export const FETCH_KIND = 'resilientFetch';
  * Methods that RFC 9110 (section 9.2.2) defines as idempotent: running them
  * twice has the effect of running them once, so a retry or hedge may repeat them.
  */
-export const IDEMPOTENT_METHODS: readonly string[] = /* @__PURE__ */ Object.freeze(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+export const IDEMPOTENT_METHODS: readonly string[] = /* @__PURE__ */ Object.freeze([
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'TRACE',
+  'PUT',
+  'DELETE',
+]);
 
 /**
  * Statuses that count as failures (for retry and the circuit breaker) by default:

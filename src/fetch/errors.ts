@@ -31,5 +31,7 @@ export class HttpStatusError extends BreakwaterError {
 
 /** True for an {@link HttpStatusError} from any copy of the package. */
 export function isHttpStatusError(value: unknown): value is HttpStatusError {
-  return typeof value === 'object' && value !== null && (value as { [HTTP_STATUS_BRAND]?: true })[HTTP_STATUS_BRAND] === true;
+  return (
+    typeof value === 'object' && value !== null && (value as { [HTTP_STATUS_BRAND]?: true })[HTTP_STATUS_BRAND] === true
+  );
 }

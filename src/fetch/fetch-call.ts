@@ -64,7 +64,10 @@ export class FetchCall {
   }
 
   /** Runs `policy.execute` for this call and turns its outcome into what `fetch` would give. */
-  start(execute: (fn: (ctx: Context) => Promise<Response>, options: ExecuteOptions) => Promise<Response>, options: ExecuteOptions): Promise<Response> {
+  start(
+    execute: (fn: (ctx: Context) => Promise<Response>, options: ExecuteOptions) => Promise<Response>,
+    options: ExecuteOptions,
+  ): Promise<Response> {
     return execute(this.attempt, options).then(this.resolved, this.rejected);
   }
 

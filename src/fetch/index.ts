@@ -1,6 +1,13 @@
 import type { Context, ExecuteOptions } from '../core/context.js';
 import type { Policy } from '../core/policy.js';
-import { type OptionNames, describe, isBoolean, isFunction, nonNegativeFinite, optionsObject } from '../core/validate.js';
+import {
+  type OptionNames,
+  describe,
+  isBoolean,
+  isFunction,
+  nonNegativeFinite,
+  optionsObject,
+} from '../core/validate.js';
 import { RETRY_PEER_NAMES } from '../core/peer-names.js';
 import {
   DEFAULT_CORRELATION_HEADER,
@@ -29,7 +36,9 @@ function statusList(value: readonly unknown[]): (response: Response) => boolean 
   const statuses = new Set<number>();
   for (const status of value) {
     if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
-      throw new RangeError(`${FETCH_KIND}: failOn must list HTTP statuses (integers 100 to 599), got ${describe(status)} in the list`);
+      throw new RangeError(
+        `${FETCH_KIND}: failOn must list HTTP statuses (integers 100 to 599), got ${describe(status)} in the list`,
+      );
     }
     statuses.add(status);
   }
@@ -43,9 +52,17 @@ function failOnOption(value: unknown): (response: Response) => boolean {
   throw new TypeError(`${FETCH_KIND}: failOn must be a function or an array of HTTP statuses, got ${describe(value)}`);
 }
 
-
 /** Every option name of ResilientFetchOptions; any other key is a TypeError. */
-const FETCH_OPTIONS: OptionNames<ResilientFetchOptions> = { fetch: true, idempotencyKeys: true, failOn: true, maxRetryAfter: true, key: true, now: true, correlationId: true, correlationHeader: true };
+const FETCH_OPTIONS: OptionNames<ResilientFetchOptions> = {
+  fetch: true,
+  idempotencyKeys: true,
+  failOn: true,
+  maxRetryAfter: true,
+  key: true,
+  now: true,
+  correlationId: true,
+  correlationHeader: true,
+};
 /** RFC 9110's token: the characters a header name may have. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -102,25 +119,44 @@ export function resilientFetch(policy: Policy, options?: ResilientFetchOptions):
   }
   const o = optionsObject<ResilientFetchOptions>(FETCH_KIND, options, FETCH_OPTIONS, RETRY_PEER_NAMES);
   const underlying =
-    o.fetch === undefined ? (globalThis as { fetch?: FetchFunction }).fetch : isFunction<FetchFunction>(FETCH_KIND, 'fetch', o.fetch);
+    o.fetch === undefined
+      ? (globalThis as { fetch?: FetchFunction }).fetch
+      : isFunction<FetchFunction>(FETCH_KIND, 'fetch', o.fetch);
   if (typeof underlying !== 'function') {
-    throw new TypeError(`${FETCH_KIND}: fetch must be a function (this runtime has no global fetch), got ${describe(underlying)}`);
+    throw new TypeError(
+      `${FETCH_KIND}: fetch must be a function (this runtime has no global fetch), got ${describe(underlying)}`,
+    );
   }
   const settings: FetchSettings = {
     fetch: underlying,
     failOn: failOnOption(o.failOn),
-    maxRetryAfter: o.maxRetryAfter === undefined ? DEFAULT_MAX_RETRY_AFTER : nonNegativeFinite(FETCH_KIND, 'maxRetryAfter', o.maxRetryAfter),
+    maxRetryAfter:
+      o.maxRetryAfter === undefined
+        ? DEFAULT_MAX_RETRY_AFTER
+        : nonNegativeFinite(FETCH_KIND, 'maxRetryAfter', o.maxRetryAfter),
     now: o.now === undefined ? Date.now : isFunction<() => number>(FETCH_KIND, 'now', o.now),
   };
-  const idempotencyKeys = o.idempotencyKeys === undefined ? DEFAULT_IDEMPOTENCY_KEYS : isBoolean(FETCH_KIND, 'idempotencyKeys', o.idempotencyKeys);
-  const keyOf = o.key === undefined ? undefined : isFunction<(url: URL, method: string) => string | undefined>(FETCH_KIND, 'key', o.key);
+  const idempotencyKeys =
+    o.idempotencyKeys === undefined
+      ? DEFAULT_IDEMPOTENCY_KEYS
+      : isBoolean(FETCH_KIND, 'idempotencyKeys', o.idempotencyKeys);
+  const keyOf =
+    o.key === undefined
+      ? undefined
+      : isFunction<(url: URL, method: string) => string | undefined>(FETCH_KIND, 'key', o.key);
   const correlationOf =
     o.correlationId === undefined
       ? undefined
-      : isFunction<(url: URL, init: RequestInit | undefined) => string | undefined>(FETCH_KIND, 'correlationId', o.correlationId);
+      : isFunction<(url: URL, init: RequestInit | undefined) => string | undefined>(
+          FETCH_KIND,
+          'correlationId',
+          o.correlationId,
+        );
   const correlationHeader = correlationHeaderOption(o.correlationHeader);
-  const execute: (fn: (ctx: Context) => Promise<Response>, options: ExecuteOptions) => Promise<Response> = (fn, executeOptions) =>
-    policy.execute(fn, executeOptions);
+  const execute: (fn: (ctx: Context) => Promise<Response>, options: ExecuteOptions) => Promise<Response> = (
+    fn,
+    executeOptions,
+  ) => policy.execute(fn, executeOptions);
 
   return function wrappedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     try {

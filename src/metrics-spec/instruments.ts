@@ -32,7 +32,9 @@ export const POLICY_KIND = 'breakwater.policy.kind';
 export const KEY = 'breakwater.key';
 
 /** Histogram boundaries in seconds, unless the `buckets` option says otherwise. */
-export const DEFAULT_BUCKETS: readonly number[] = /* @__PURE__ */ Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+export const DEFAULT_BUCKETS: readonly number[] = /* @__PURE__ */ Object.freeze([
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
 
 function spec(
   otel: string,
@@ -47,7 +49,14 @@ function spec(
 
 /** Every instrument, in the order of the DESIGN table. */
 export const INSTRUMENTS = /* @__PURE__ */ Object.freeze({
-  events: spec('breakwater.events', 'events_total', 'counter', '{event}', ['breakwater.event', 'error.type'], 'Events emitted by breakwater policies.'),
+  events: spec(
+    'breakwater.events',
+    'events_total',
+    'counter',
+    '{event}',
+    ['breakwater.event', 'error.type'],
+    'Events emitted by breakwater policies.',
+  ),
   pipelineDuration: spec(
     'breakwater.pipeline.duration',
     'pipeline_duration_seconds',
@@ -64,7 +73,14 @@ export const INSTRUMENTS = /* @__PURE__ */ Object.freeze({
     ['breakwater.outcome', 'error.type'],
     'Duration of calls a circuit breaker counted.',
   ),
-  queueWait: spec('breakwater.bulkhead.queue_wait', 'bulkhead_queue_wait_seconds', 'histogram', 's', [], 'Time queued calls waited for a bulkhead slot.'),
+  queueWait: spec(
+    'breakwater.bulkhead.queue_wait',
+    'bulkhead_queue_wait_seconds',
+    'histogram',
+    's',
+    [],
+    'Time queued calls waited for a bulkhead slot.',
+  ),
   attemptDuration: spec(
     'breakwater.attempt.duration',
     'attempt_duration_seconds',
@@ -89,14 +105,70 @@ export const INSTRUMENTS = /* @__PURE__ */ Object.freeze({
     ['breakwater.from', 'breakwater.to', 'breakwater.reason'],
     'Circuit breaker state changes.',
   ),
-  failureRate: spec('breakwater.circuit_breaker.failure_rate', 'circuit_breaker_failure_rate', 'gauge', '1', [], 'Failure rate of the current breaker window (the highest of breakers of one name).'),
-  bulkheadActive: spec('breakwater.bulkhead.active', 'bulkhead_active', 'upDownCounter', '{call}', [], 'Calls running inside bulkheads.'),
-  bulkheadQueued: spec('breakwater.bulkhead.queued', 'bulkhead_queued', 'upDownCounter', '{call}', [], 'Calls waiting in bulkhead queues.'),
-  bulkheadLimit: spec('breakwater.bulkhead.limit', 'bulkhead_limit', 'upDownCounter', '{call}', [], 'Concurrency limit of bulkheads.'),
-  rejections: spec('breakwater.rejections', 'rejections_total', 'counter', '{call}', ['breakwater.reason'], 'Calls refused without running, by reason.'),
-  retryBudget: spec('breakwater.retry_budget.available', 'retry_budget_available', 'gauge', '{token}', [], 'Tokens left in the retry budgets of retries and hedges.'),
-  keyedPools: spec('breakwater.keyed.pools', 'keyed_pools', 'upDownCounter', '{pool}', [], 'Live pools of keyed policies.'),
-  storeDegraded: spec('breakwater.store.degraded', 'store_degraded', 'gauge', '1', ['breakwater.store.name'], '1 while a shared store is degraded, else 0.'),
+  failureRate: spec(
+    'breakwater.circuit_breaker.failure_rate',
+    'circuit_breaker_failure_rate',
+    'gauge',
+    '1',
+    [],
+    'Failure rate of the current breaker window (the highest of breakers of one name).',
+  ),
+  bulkheadActive: spec(
+    'breakwater.bulkhead.active',
+    'bulkhead_active',
+    'upDownCounter',
+    '{call}',
+    [],
+    'Calls running inside bulkheads.',
+  ),
+  bulkheadQueued: spec(
+    'breakwater.bulkhead.queued',
+    'bulkhead_queued',
+    'upDownCounter',
+    '{call}',
+    [],
+    'Calls waiting in bulkhead queues.',
+  ),
+  bulkheadLimit: spec(
+    'breakwater.bulkhead.limit',
+    'bulkhead_limit',
+    'upDownCounter',
+    '{call}',
+    [],
+    'Concurrency limit of bulkheads.',
+  ),
+  rejections: spec(
+    'breakwater.rejections',
+    'rejections_total',
+    'counter',
+    '{call}',
+    ['breakwater.reason'],
+    'Calls refused without running, by reason.',
+  ),
+  retryBudget: spec(
+    'breakwater.retry_budget.available',
+    'retry_budget_available',
+    'gauge',
+    '{token}',
+    [],
+    'Tokens left in the retry budgets of retries and hedges.',
+  ),
+  keyedPools: spec(
+    'breakwater.keyed.pools',
+    'keyed_pools',
+    'upDownCounter',
+    '{pool}',
+    [],
+    'Live pools of keyed policies.',
+  ),
+  storeDegraded: spec(
+    'breakwater.store.degraded',
+    'store_degraded',
+    'gauge',
+    '1',
+    ['breakwater.store.name'],
+    '1 while a shared store is degraded, else 0.',
+  ),
 });
 
 /** The identifier of an instrument in {@link INSTRUMENTS}. */
@@ -171,38 +243,53 @@ const rejectedFor = (reason: (payload: Payload) => string): EventFeed => ({
 const attemptFeed: EventFeed = {
   instrument: 'attemptDuration',
   value: seconds('durationMs'),
-  attributes: (payload) => [attemptBucket(payload.attempt as number), (payload.outcome as OutcomeLike).ok ? 'success' : 'failure'],
+  attributes: (payload) => [
+    attemptBucket(payload.attempt as number),
+    (payload.outcome as OutcomeLike).ok ? 'success' : 'failure',
+  ],
 };
 
 const queueWaitFeed: EventFeed = { instrument: 'queueWait', value: seconds('waitedMs'), attributes: () => [] };
 const bulkheadRejected = rejectedFor((payload) => payload.reason as string);
 
 /** Instruments fed by an event, beyond `breakwater.events`: `FEEDS[kind][event]`. */
-export const FEEDS: Readonly<Record<string, Readonly<Record<string, readonly EventFeed[]>>>> = /* @__PURE__ */ Object.freeze({
-  pipeline: {
-    settled: [{ instrument: 'pipelineDuration', value: seconds('durationMs'), attributes: outcomeAttributes }],
-  },
-  circuitBreaker: {
-    success: [{ instrument: 'callDuration', value: seconds('durationMs'), attributes: () => ['success', undefined] }],
-    failure: [{ instrument: 'callDuration', value: seconds('durationMs'), attributes: (p, errorType) => ['failure', errorType(p.error)] }],
-    stateChange: [
-      {
-        instrument: 'transitions',
-        value: one,
-        attributes: (p) => [p.from as string, p.to as string, p.reason as string],
-      },
-    ],
-    rejected: [rejectedFor((payload) => payload.state as string)],
-  },
-  bulkhead: { dequeued: [queueWaitFeed], rejected: [bulkheadRejected] },
-  adaptiveBulkhead: { dequeued: [queueWaitFeed], rejected: [bulkheadRejected] },
-  rateLimit: { rejected: [rejectedFor(() => 'rateLimited')] },
-  retry: { attempt: [attemptFeed], retryBlocked: [rejectedFor((payload) => payload.reason as string)] },
-  hedge: { attempt: [attemptFeed] },
-});
+export const FEEDS: Readonly<Record<string, Readonly<Record<string, readonly EventFeed[]>>>> =
+  /* @__PURE__ */ Object.freeze({
+    pipeline: {
+      settled: [{ instrument: 'pipelineDuration', value: seconds('durationMs'), attributes: outcomeAttributes }],
+    },
+    circuitBreaker: {
+      success: [{ instrument: 'callDuration', value: seconds('durationMs'), attributes: () => ['success', undefined] }],
+      failure: [
+        {
+          instrument: 'callDuration',
+          value: seconds('durationMs'),
+          attributes: (p, errorType) => ['failure', errorType(p.error)],
+        },
+      ],
+      stateChange: [
+        {
+          instrument: 'transitions',
+          value: one,
+          attributes: (p) => [p.from as string, p.to as string, p.reason as string],
+        },
+      ],
+      rejected: [rejectedFor((payload) => payload.state as string)],
+    },
+    bulkhead: { dequeued: [queueWaitFeed], rejected: [bulkheadRejected] },
+    adaptiveBulkhead: { dequeued: [queueWaitFeed], rejected: [bulkheadRejected] },
+    rateLimit: { rejected: [rejectedFor(() => 'rateLimited')] },
+    retry: { attempt: [attemptFeed], retryBlocked: [rejectedFor((payload) => payload.reason as string)] },
+    hedge: { attempt: [attemptFeed] },
+  });
 
 /** The states the breaker-state gauge reports, each one every time (0 when no breaker is in it). */
-export const BREAKER_STATES: readonly string[] = /* @__PURE__ */ Object.freeze(['closed', 'open', 'halfOpen', 'isolated']);
+export const BREAKER_STATES: readonly string[] = /* @__PURE__ */ Object.freeze([
+  'closed',
+  'open',
+  'halfOpen',
+  'isolated',
+]);
 
 /** How the members of one series group combine into the value of an observable. */
 export type Combine = 'sum' | 'max';

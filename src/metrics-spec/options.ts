@@ -30,11 +30,13 @@ export function checkOptions(
     throw new TypeError(`${entry}: options must be an object, got ${describe(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (!keys.includes(key)) throw new TypeError(`${entry}: unknown option ${key} (the options are ${keys.join(', ')})`);
+    if (!keys.includes(key))
+      throw new TypeError(`${entry}: unknown option ${key} (the options are ${keys.join(', ')})`);
   }
   const given = options as Record<string, unknown>;
   return {
-    errorType: given.errorType === undefined ? defaultErrorType : isFunction<ErrorType>(entry, 'errorType', given.errorType),
+    errorType:
+      given.errorType === undefined ? defaultErrorType : isFunction<ErrorType>(entry, 'errorType', given.errorType),
     key: given[keyOption] === undefined ? false : isBoolean(entry, keyOption, given[keyOption]),
     constants: given[constantsOption] === undefined ? {} : stringRecord(entry, constantsOption, given[constantsOption]),
     buckets: given.buckets === undefined ? DEFAULT_BUCKETS : buckets(entry, given.buckets),
@@ -56,7 +58,10 @@ function buckets(entry: string, value: unknown): readonly number[] {
     Array.isArray(value) &&
     value.length > 0 &&
     value.every((b, i) => typeof b === 'number' && Number.isFinite(b) && (i === 0 || b > (value[i - 1] as number)));
-  if (!ok) throw new TypeError(`${entry}: buckets must be a non-empty array of increasing finite numbers, got ${describe(value)}`);
+  if (!ok)
+    throw new TypeError(
+      `${entry}: buckets must be a non-empty array of increasing finite numbers, got ${describe(value)}`,
+    );
   return Object.freeze(value.slice() as number[]);
 }
 

@@ -75,7 +75,12 @@ export function isPolicy(value: unknown): value is Target {
 
 /** A shared store: `name`, a `degraded` flag, and `degraded`/`restored` events. */
 export function isStore(value: unknown): value is Target {
-  return hasEmitter(value) && typeof value.degraded === 'boolean' && typeof value.name === 'string' && typeof value.execute !== 'function';
+  return (
+    hasEmitter(value) &&
+    typeof value.degraded === 'boolean' &&
+    typeof value.name === 'string' &&
+    typeof value.execute !== 'function'
+  );
 }
 
 /** The default `errorType`: a BreakwaterError's `name`, else the constructor's name, else `_OTHER`. */
@@ -208,7 +213,8 @@ export class Sink {
     member.group.members.add(member);
 
     if (kind === 'pipeline') {
-      for (const policy of (target.policies as readonly unknown[] | undefined) ?? []) this.adopt(member, policy, settings, key);
+      for (const policy of (target.policies as readonly unknown[] | undefined) ?? [])
+        this.adopt(member, policy, settings, key);
     }
     if (kind === 'keyed') this.adoptPools(member, settings);
     if (!store && isStore(target.store)) this.adopt(member, target.store, settings, undefined);
@@ -319,7 +325,10 @@ export class Sink {
         const values = feed.attributes(payload, errorType);
         const memo = last[i] as LastAttributes;
         if (!memo.matches(values)) memo.set(values, group.attributes(feed.instrument, values));
-        (records[i] as (value: number, attributes: AttributeMap) => void)(feed.value(payload), memo.attributes as AttributeMap);
+        (records[i] as (value: number, attributes: AttributeMap) => void)(
+          feed.value(payload),
+          memo.attributes as AttributeMap,
+        );
       }
       if (onPool !== undefined) onPool(payload);
     };

@@ -37,7 +37,10 @@ const COMMON: Readonly<Record<string, true>> = { policy: true, key: true, correl
 export function reduceError(error: unknown): LoggedError {
   if (typeof error !== 'object' || error === null) return { name: typeof error, message: String(error) };
   const e = error as { name?: unknown; message?: unknown; code?: unknown };
-  const name = typeof e.name === 'string' ? e.name : ((error as { constructor?: { name?: unknown } }).constructor?.name ?? 'Object');
+  const name =
+    typeof e.name === 'string'
+      ? e.name
+      : ((error as { constructor?: { name?: unknown } }).constructor?.name ?? 'Object');
   const reduced: { name: string; message: string; code?: string | number } = {
     name: typeof name === 'string' ? name : 'Object',
     message: typeof e.message === 'string' ? e.message : '',
@@ -79,7 +82,8 @@ export function toRecord(kind: string, event: string, fallbackName: string, payl
 /** A short message for the record: `circuitBreaker payments stateChange closed -> open (failureRate)`. */
 export function messageOf(record: EventRecord): string {
   const head = `${record.kind} ${record.policy} ${record.event}`;
-  if (record.event === 'stateChange') return `${head} ${String(record.from)} -> ${String(record.to)} (${String(record.reason)})`;
+  if (record.event === 'stateChange')
+    return `${head} ${String(record.from)} -> ${String(record.to)} (${String(record.reason)})`;
   if (typeof record.reason === 'string') return `${head} (${record.reason})`;
   return head;
 }

@@ -59,7 +59,12 @@ function breakerFacts(policy: Readable, entry: Entry): HealthStatus {
 }
 
 /** Full: no free place and no room left in the queue. */
-function isFull(active: number | undefined, limit: number | undefined, queued: number | undefined, maxQueue: number): boolean {
+function isFull(
+  active: number | undefined,
+  limit: number | undefined,
+  queued: number | undefined,
+  maxQueue: number,
+): boolean {
   return active !== undefined && limit !== undefined && active >= limit && (queued ?? 0) >= maxQueue;
 }
 
@@ -144,7 +149,8 @@ function describePolicy(policy: ObservedPolicy, key: string | undefined): Entry 
   let status = (FACTS[policy.kind] as Facts)(policy as Readable, entry);
   const store = storeOf(policy);
   if (store !== undefined) {
-    entry.store = typeof store.name === 'string' ? { name: store.name, degraded: store.degraded } : { degraded: store.degraded };
+    entry.store =
+      typeof store.name === 'string' ? { name: store.name, degraded: store.degraded } : { degraded: store.degraded };
     if (store.degraded) status = worse(status, 'degraded');
   }
   entry.status = status;
@@ -248,7 +254,9 @@ class HealthCollector implements Visitor {
 export function health(target: Policy | SharedStore, options?: HealthOptions): HealthReport {
   const policy = asObserved(target);
   if (policy === undefined) {
-    throw new TypeError(`${HEALTH}: target must be a breakwater policy (an object with kind and name), got ${describe(target)}`);
+    throw new TypeError(
+      `${HEALTH}: target must be a breakwater policy (an object with kind and name), got ${describe(target)}`,
+    );
   }
   const o = checkOptionKeys<HealthOptions>(HEALTH, options, OPTION_KEYS);
   const limit = o.limit === undefined ? DEFAULT_HEALTH_LIMIT : integerAtLeast(HEALTH, 'limit', o.limit, 0, true);

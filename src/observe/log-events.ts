@@ -58,7 +58,8 @@ export interface EventLogHandle {
  * a shared store that degrades `'warn'`, one restored `'info'`.
  */
 export const DEFAULT_EVENT_LEVELS: Readonly<Record<string, EventLevel>> = /* @__PURE__ */ Object.freeze({
-  'circuitBreaker.stateChange': (record: EventRecord): LogLevel => (record.to === 'open' || record.to === 'isolated' ? 'warn' : 'info'),
+  'circuitBreaker.stateChange': (record: EventRecord): LogLevel =>
+    record.to === 'open' || record.to === 'isolated' ? 'warn' : 'info',
   'retry.retryBlocked': (record: EventRecord): LogLevel => (record.reason === 'not-idempotent' ? 'info' : 'debug'),
   'store.degraded': 'warn',
   'store.restored': 'info',
@@ -106,7 +107,9 @@ function asEmitter(value: object): Emitter | undefined {
  */
 function reportLoggerError(error: unknown, policy: string, event: string): void {
   try {
-    const warning = new Error(`${LOG_EVENTS}: the logger threw on event ${event} of ${policy}`, { cause: error }) as Error & { code?: string };
+    const warning = new Error(`${LOG_EVENTS}: the logger threw on event ${event} of ${policy}`, {
+      cause: error,
+    }) as Error & { code?: string };
     warning.name = 'BreakwaterListenerError';
     warning.code = 'BREAKWATER_LISTENER_ERROR';
     const proc = (globalThis as { process?: { emitWarning?: (warning: Error) => void } }).process;
@@ -130,19 +133,23 @@ function checkLevels(value: unknown): Readonly<Record<string, EventLevel>> {
     throw new TypeError(`${LOG_EVENTS}: levels must be an object, got ${describe(value)}`);
   }
   const levels: Record<string, EventLevel> = {};
-  for (const [name, level] of Object.entries(value)) levels[name] = checkLevel(`levels[${JSON.stringify(name)}]`, level);
+  for (const [name, level] of Object.entries(value))
+    levels[name] = checkLevel(`levels[${JSON.stringify(name)}]`, level);
   return levels;
 }
 
 function checkLogger(value: unknown, levels: Readonly<Record<string, EventLevel>>): EventLogger {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) {
-    throw new TypeError(`${LOG_EVENTS}: logger must be an object with debug, info and warn methods (pino, bunyan, console), got ${describe(value)}`);
+    throw new TypeError(
+      `${LOG_EVENTS}: logger must be an object with debug, info and warn methods (pino, bunyan, console), got ${describe(value)}`,
+    );
   }
   const needed = new Set<string>(REQUIRED_LEVELS);
   for (const level of Object.values(levels)) if (typeof level === 'string') needed.add(level);
   for (const level of needed) {
     const method = (value as Record<string, unknown>)[level];
-    if (typeof method !== 'function') throw new TypeError(`${LOG_EVENTS}: logger.${level} must be a function, got ${describe(method)}`);
+    if (typeof method !== 'function')
+      throw new TypeError(`${LOG_EVENTS}: logger.${level} must be a function, got ${describe(method)}`);
   }
   return value as EventLogger;
 }
@@ -211,7 +218,8 @@ class EventLog implements Visitor, EventLogHandle {
     if (this.detached) return;
     this.detached = true;
     for (const a of this.top.attached) remove(a);
-    for (const byKey of this.pools.values()) for (const reach of byKey.values()) for (const a of reach.attached) remove(a);
+    for (const byKey of this.pools.values())
+      for (const reach of byKey.values()) for (const a of reach.attached) remove(a);
     this.top.attached.length = 0;
     this.pools.clear();
     this.seen.clear();
@@ -247,7 +255,13 @@ class EventLog implements Visitor, EventLogHandle {
     };
     emitter.on('created', onCreated);
     emitter.on('evicted', onEvicted);
-    this.into.attached.push({ emitter, listeners: [['created', onCreated], ['evicted', onEvicted]] });
+    this.into.attached.push({
+      emitter,
+      listeners: [
+        ['created', onCreated],
+        ['evicted', onEvicted],
+      ],
+    });
   }
 
   /** Lets go of what an evicted pool reached, the pools of a keyed policy inside it included. */
@@ -300,14 +314,18 @@ class EventLog implements Visitor, EventLogHandle {
         this.write(chosen, record);
       }
     } catch (error) {
-      const policy = typeof (payload as { policy?: unknown } | undefined)?.policy === 'string' ? (payload as { policy: string }).policy : name;
+      const policy =
+        typeof (payload as { policy?: unknown } | undefined)?.policy === 'string'
+          ? (payload as { policy: string }).policy
+          : name;
       reportLoggerError(error, policy, event);
     }
   }
 
   private write(level: LogLevel, record: EventRecord): void {
     const method = this.logger[level];
-    if (typeof method !== 'function') throw new TypeError(`${LOG_EVENTS}: logger.${level} must be a function, got ${describe(method)}`);
+    if (typeof method !== 'function')
+      throw new TypeError(`${LOG_EVENTS}: logger.${level} must be a function, got ${describe(method)}`);
     method.call(this.logger, record, messageOf(record));
   }
 }
@@ -344,7 +362,9 @@ function remove(a: Attached): void {
 export function logEvents(target: Policy, logger: EventLogger, options?: LogEventsOptions): EventLogHandle {
   const policy = asObserved(target);
   if (policy === undefined) {
-    throw new TypeError(`${LOG_EVENTS}: target must be a breakwater policy (an object with kind and name), got ${describe(target)}`);
+    throw new TypeError(
+      `${LOG_EVENTS}: target must be a breakwater policy (an object with kind and name), got ${describe(target)}`,
+    );
   }
   const o = checkOptionKeys<LogEventsOptions>(LOG_EVENTS, options, ['levels']);
   const levels = checkLevels(o.levels);

@@ -101,7 +101,9 @@ function meterBackend(meter: Meter, buckets: readonly number[]): Backend {
       if (instrument === undefined) {
         const options = { description: spec.help, unit: spec.unit };
         instrument =
-          spec.type === 'gauge' ? meter.createObservableGauge(spec.otel, options) : meter.createObservableUpDownCounter(spec.otel, options);
+          spec.type === 'gauge'
+            ? meter.createObservableGauge(spec.otel, options)
+            : meter.createObservableUpDownCounter(spec.otel, options);
         observable.set(id, instrument);
       }
       const callback: ObservableCallback<Attributes> = (result) => {
@@ -136,14 +138,18 @@ export function instrument(target: InstrumentTarget, options: OtelInstrumentOpti
   const checked = checkOptions(ENTRY, target, options, KEYS, 'attributes', 'keyAttribute');
   const meter: unknown = options.meter;
   if (!isMeter(meter)) {
-    throw new TypeError(`${ENTRY}: meter must be an OpenTelemetry Meter (an object with createCounter and createObservableGauge), got ${describe(meter)}`);
+    throw new TypeError(
+      `${ENTRY}: meter must be an OpenTelemetry Meter (an object with createCounter and createObservableGauge), got ${describe(meter)}`,
+    );
   }
   let state = meters.get(meter);
   if (state === undefined) {
     state = { sink: new Sink(meterBackend(meter, checked.buckets)), buckets: checked.buckets };
     meters.set(meter, state);
   } else if (!sameBuckets(state.buckets, checked.buckets)) {
-    throw new TypeError(`${ENTRY}: buckets must be the ones this meter was first instrumented with (${state.buckets.join(', ')}), got ${checked.buckets.join(', ')}`);
+    throw new TypeError(
+      `${ENTRY}: buckets must be the ones this meter was first instrumented with (${state.buckets.join(', ')}), got ${checked.buckets.join(', ')}`,
+    );
   }
   const detach = state.sink.instrument(target as never, {
     errorType: checked.errorType,

@@ -29,7 +29,9 @@ export function sendCancelRequest(client: PoolClient): Promise<void> {
   }
   return new Promise((resolve, reject) => {
     const socket =
-      typeof host === 'string' && host.startsWith('/') ? connect(`${host}/.s.PGSQL.${port}`) : connect(port, typeof host === 'string' ? host : 'localhost');
+      typeof host === 'string' && host.startsWith('/')
+        ? connect(`${host}/.s.PGSQL.${port}`)
+        : connect(port, typeof host === 'string' ? host : 'localhost');
     const message = Buffer.alloc(16);
     message.writeInt32BE(16, 0);
     message.writeInt32BE(CANCEL_REQUEST_CODE, 4);

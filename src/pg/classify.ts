@@ -67,7 +67,8 @@ export function isPgRolledBack(error: unknown): boolean {
  */
 export function isPgNotSent(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  if ((error as { executed?: unknown }).executed === false || (error as { [NOT_SENT]?: unknown })[NOT_SENT] === true) return true;
+  if ((error as { executed?: unknown }).executed === false || (error as { [NOT_SENT]?: unknown })[NOT_SENT] === true)
+    return true;
   const code = codeOf(error);
   return code !== undefined && notSentCodes.has(code);
 }

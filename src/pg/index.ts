@@ -26,7 +26,12 @@ function guarded(option: string, value: unknown): Predicate {
 }
 
 /** Every option name of ResilientPoolOptions; any other key is a TypeError. */
-const RESILIENT_POOL_OPTIONS: OptionNames<ResilientPoolOptions> = { idempotent: true, name: true, clientError: true, rolledBack: true };
+const RESILIENT_POOL_OPTIONS: OptionNames<ResilientPoolOptions> = {
+  idempotent: true,
+  name: true,
+  clientError: true,
+  rolledBack: true,
+};
 
 /**
  * Wraps a `pg.Pool` so that each statement, and each transaction as a whole,

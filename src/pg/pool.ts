@@ -1,5 +1,14 @@
 import type { Context, ExecuteOptions, Policy } from 'breakwater';
-import type { Pool, PoolClient, QueryArrayConfig, QueryArrayResult, QueryConfig, QueryConfigValues, QueryResult, QueryResultRow } from 'pg';
+import type {
+  Pool,
+  PoolClient,
+  QueryArrayConfig,
+  QueryArrayResult,
+  QueryConfig,
+  QueryConfigValues,
+  QueryResult,
+  QueryResultRow,
+} from 'pg';
 import { describe, oneOf } from '../core/validate.js';
 import { CancelOnAbort } from './cancel.js';
 import { Answered, markNotExecuted, markNotSent, unwrapAnswer } from './classify.js';
@@ -27,7 +36,14 @@ type QueryText = string | QueryConfig<unknown>;
 type RawQuery = (text: unknown, values?: unknown) => Promise<unknown>;
 
 const ISOLATION_LEVELS: readonly IsolationLevel[] = ['read committed', 'repeatable read', 'serializable'];
-const TRANSACTION_KEYS = /* @__PURE__ */ new Set(['signal', 'idempotent', 'key', 'correlationId', 'isolationLevel', 'readOnly']);
+const TRANSACTION_KEYS = /* @__PURE__ */ new Set([
+  'signal',
+  'idempotent',
+  'key',
+  'correlationId',
+  'isolationLevel',
+  'readOnly',
+]);
 
 function ignoreClientError(): void {
   // The running query rejects with the same error; that is where it is handled.
@@ -39,7 +55,9 @@ function isSubmittable(value: unknown): boolean {
 
 function rejectCallbacks(method: string, text: unknown, values: unknown, options: unknown): void {
   if (typeof text === 'function' || typeof values === 'function' || typeof options === 'function') {
-    throw new TypeError(`${PG_KIND}: ${method} takes no callback (promise API only); use \`await ${method}(text, values, options)\``);
+    throw new TypeError(
+      `${PG_KIND}: ${method} takes no callback (promise API only); use \`await ${method}(text, values, options)\``,
+    );
   }
 }
 
@@ -48,7 +66,13 @@ function withDefault(options: ExecuteOptions | undefined, idempotent: boolean | 
   if (idempotent === undefined) return options;
   if (options === undefined) return idempotent ? IDEMPOTENT : NOT_IDEMPOTENT;
   // Anything that is not a plain options object (a signal passed cockatiel's way) goes to execute as it is, to be refused there.
-  if (options.idempotent !== undefined || typeof options !== 'object' || options === null || options instanceof AbortSignal) return options;
+  if (
+    options.idempotent !== undefined ||
+    typeof options !== 'object' ||
+    options === null ||
+    options instanceof AbortSignal
+  )
+    return options;
   return { signal: options.signal, idempotent, key: options.key, correlationId: options.correlationId };
 }
 const IDEMPOTENT: ExecuteOptions = /* @__PURE__ */ Object.freeze({ idempotent: true });
@@ -132,7 +156,9 @@ export class ResilientPool {
     values?: QueryConfigValues<I>,
     options?: ExecuteOptions,
   ): Promise<QueryArrayResult<R>>;
-  query<R extends QueryResultRow = PgDefaultRow, I = PgDefaultValues>(queryConfig: QueryConfig<I>): Promise<QueryResult<R>>;
+  query<R extends QueryResultRow = PgDefaultRow, I = PgDefaultValues>(
+    queryConfig: QueryConfig<I>,
+  ): Promise<QueryResult<R>>;
   query<R extends QueryResultRow = PgDefaultRow, I = PgDefaultValues>(
     queryTextOrConfig: string | QueryConfig<I>,
     values?: QueryConfigValues<I>,
@@ -141,10 +167,14 @@ export class ResilientPool {
   query(text: QueryText, values?: unknown, options?: ExecuteOptions): Promise<unknown> {
     rejectCallbacks('query', text, values, options);
     if (isSubmittable(text)) {
-      throw new TypeError(`${PG_KIND}: query takes no Submittable (a cursor or stream); check out a client with connect() and pass it to client.query`);
+      throw new TypeError(
+        `${PG_KIND}: query takes no Submittable (a cursor or stream); check out a client with connect() and pass it to client.query`,
+      );
     }
     const s = this.settings;
-    return s.policy.execute((ctx) => runOnPool(s, text, values, ctx), withDefault(options, s.idempotent)).then(unwrapAnswer);
+    return s.policy
+      .execute((ctx) => runOnPool(s, text, values, ctx), withDefault(options, s.idempotent))
+      .then(unwrapAnswer);
   }
 
   /**
@@ -179,7 +209,8 @@ export class ResilientPool {
    */
   transaction<T>(fn: (client: PoolClient, ctx: Context) => Promise<T>, options?: TransactionOptions): Promise<T> {
     try {
-      if (typeof fn !== 'function') throw new TypeError(`${PG_KIND}: transaction needs a function, got ${describe(fn)}`);
+      if (typeof fn !== 'function')
+        throw new TypeError(`${PG_KIND}: transaction needs a function, got ${describe(fn)}`);
       const s = this.settings;
       let begin = 'BEGIN';
       let executeOptions: ExecuteOptions = NOT_IDEMPOTENT;
@@ -196,9 +227,16 @@ export class ResilientPool {
           throw new TypeError(`${PG_KIND}: readOnly must be a boolean, got ${describe(readOnly)}`);
         }
         begin = beginStatement(isolationLevel, readOnly);
-        executeOptions = { signal: options.signal, idempotent: options.idempotent ?? false, key: options.key, correlationId: options.correlationId };
+        executeOptions = {
+          signal: options.signal,
+          idempotent: options.idempotent ?? false,
+          key: options.key,
+          correlationId: options.correlationId,
+        };
       }
-      return s.policy.execute((ctx) => runTransaction(s, fn, begin, ctx), executeOptions).then(unwrapAnswer) as Promise<T>;
+      return s.policy
+        .execute((ctx) => runTransaction(s, fn, begin, ctx), executeOptions)
+        .then(unwrapAnswer) as Promise<T>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -285,7 +323,9 @@ function wrapClient(s: PoolSettings, client: PoolClient): PoolClient {
   const query = function query(text: QueryText, values?: unknown, options?: ExecuteOptions): unknown {
     if (isSubmittable(text)) return raw.call(client, text, values);
     rejectCallbacks('client.query', text, values, options);
-    return s.policy.execute((ctx) => runOnClient(text, values, ctx), withDefault(options, s.idempotent)).then(unwrapAnswer);
+    return s.policy
+      .execute((ctx) => runOnClient(text, values, ctx), withDefault(options, s.idempotent))
+      .then(unwrapAnswer);
   };
   client.query = query as PoolClient['query'];
   client.release = (err?: Error | boolean): void => {

@@ -80,7 +80,12 @@ const registries = new WeakMap<Registry, RegistryState>();
 type Metric = Counter | Histogram | Gauge;
 
 /** Makes breakwater's metrics in one registry, once each, from the shared table. */
-function registryBackend(registry: Registry, prefix: string, buckets: readonly number[], constants: readonly string[]): Backend {
+function registryBackend(
+  registry: Registry,
+  prefix: string,
+  buckets: readonly number[],
+  constants: readonly string[],
+): Backend {
   const metrics = new Map<InstrumentId, Metric>();
   const labelNames = (id: InstrumentId): string[] => [
     labelName(POLICY_NAME),
@@ -91,7 +96,12 @@ function registryBackend(registry: Registry, prefix: string, buckets: readonly n
   ];
   const make = (id: InstrumentId, collect?: (gauge: Gauge) => void): Metric => {
     const spec = INSTRUMENTS[id];
-    const config = { name: prefix + spec.prometheus, help: spec.help, labelNames: labelNames(id), registers: [registry] };
+    const config = {
+      name: prefix + spec.prometheus,
+      help: spec.help,
+      labelNames: labelNames(id),
+      registers: [registry],
+    };
     if (spec.type === 'counter') return new Counter(config);
     if (spec.type === 'histogram') return new Histogram({ ...config, buckets: buckets.slice() });
     return new Gauge({
@@ -193,12 +203,19 @@ export function instrument(target: InstrumentTarget, options: PrometheusInstrume
     registries.set(registry, state);
   } else {
     // One registry holds one definition of each metric: its name, label names and buckets.
-    if (state.prefix !== prefix) throw new TypeError(`${ENTRY}: prefix must be ${JSON.stringify(state.prefix)} in this registry, got ${JSON.stringify(prefix)}`);
+    if (state.prefix !== prefix)
+      throw new TypeError(
+        `${ENTRY}: prefix must be ${JSON.stringify(state.prefix)} in this registry, got ${JSON.stringify(prefix)}`,
+      );
     if (state.constantNames !== constantNames) {
-      throw new TypeError(`${ENTRY}: labels must have the names declared in this registry (${state.constantNames || 'none'}), got ${constantNames || 'none'}`);
+      throw new TypeError(
+        `${ENTRY}: labels must have the names declared in this registry (${state.constantNames || 'none'}), got ${constantNames || 'none'}`,
+      );
     }
     if (!sameBuckets(state.buckets, checked.buckets)) {
-      throw new TypeError(`${ENTRY}: buckets must be the ones declared in this registry (${state.buckets.join(', ')}), got ${checked.buckets.join(', ')}`);
+      throw new TypeError(
+        `${ENTRY}: buckets must be the ones declared in this registry (${state.buckets.join(', ')}), got ${checked.buckets.join(', ')}`,
+      );
     }
   }
   const detach = state.sink.instrument(target as never, {

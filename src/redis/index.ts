@@ -85,8 +85,11 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     wire,
     prefix,
     commandTimeout:
-      options.commandTimeout === undefined ? DEFAULT_COMMAND_TIMEOUT : positiveFinite(K, 'commandTimeout', options.commandTimeout),
-    retryAfter: options.retryAfter === undefined ? DEFAULT_RETRY_AFTER : positiveFinite(K, 'retryAfter', options.retryAfter),
+      options.commandTimeout === undefined
+        ? DEFAULT_COMMAND_TIMEOUT
+        : positiveFinite(K, 'commandTimeout', options.commandTimeout),
+    retryAfter:
+      options.retryAfter === undefined ? DEFAULT_RETRY_AFTER : positiveFinite(K, 'retryAfter', options.retryAfter),
     name: options.name === undefined ? DEFAULT_STORE_NAME : nonEmptyString(K, 'name', options.name),
   });
 }

@@ -12,7 +12,9 @@ const SPECIAL = /[%{}:]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 function escapeChar(ch: string): string {
   const code = ch.charCodeAt(0);
-  return code >= 0xd800 ? `%u${code.toString(16).toUpperCase()}` : `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
+  return code >= 0xd800
+    ? `%u${code.toString(16).toUpperCase()}`
+    : `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
 /** `text` with the layout's special characters escaped. */

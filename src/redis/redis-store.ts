@@ -23,7 +23,12 @@ class Script {
   }
 }
 
-const SCRIPTS = { take: new Script(TAKE), breaker: new Script(BREAKER), probe: new Script(PROBE), unprobe: new Script(UNPROBE) };
+const SCRIPTS = {
+  take: new Script(TAKE),
+  breaker: new Script(BREAKER),
+  probe: new Script(PROBE),
+  unprobe: new Script(UNPROBE),
+};
 
 /** A reply the store cannot use: it degrades the store like an error. */
 export class MalformedReplyError extends Error {
@@ -31,7 +36,11 @@ export class MalformedReplyError extends Error {
     super(`redisStore: malformed reply to ${what}: ${JSON.stringify(reply) ?? String(reply)}`);
   }
 }
-Object.defineProperty(MalformedReplyError.prototype, 'name', { value: 'MalformedReplyError', writable: true, configurable: true });
+Object.defineProperty(MalformedReplyError.prototype, 'name', {
+  value: 'MalformedReplyError',
+  writable: true,
+  configurable: true,
+});
 
 function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
@@ -77,7 +86,12 @@ export class RedisStore extends StoreBase {
   private readonly keys: KeyLayout;
 
   constructor(config: RedisStoreConfig) {
-    super({ name: config.name, clock: systemClock, commandTimeout: config.commandTimeout, retryAfter: config.retryAfter });
+    super({
+      name: config.name,
+      clock: systemClock,
+      commandTimeout: config.commandTimeout,
+      retryAfter: config.retryAfter,
+    });
     this.client = config.wire.kind;
     this.prefix = config.prefix;
     this.sendRaw = config.wire.send;
@@ -95,12 +109,14 @@ export class RedisStore extends StoreBase {
   take(bucket: string, key: string | undefined, rule: BucketRule, want: number): StoreReply<Grant> {
     return this.send(() => {
       const k = this.keys.bucket(bucket, key);
-      return this.script(SCRIPTS.take, k, [arg(rule.limit), arg(rule.perMs), arg(rule.burst), arg(want)]).then((reply) => {
-        const r = list('take', reply, 3);
-        const granted = num('take', reply, r[0]);
-        if (!Number.isInteger(granted) || granted < 0 || granted > want) throw new MalformedReplyError('take', reply);
-        return { granted, retryAfter: num('take', reply, r[1]) };
-      });
+      return this.script(SCRIPTS.take, k, [arg(rule.limit), arg(rule.perMs), arg(rule.burst), arg(want)]).then(
+        (reply) => {
+          const r = list('take', reply, 3);
+          const granted = num('take', reply, r[0]);
+          if (!Number.isInteger(granted) || granted < 0 || granted > want) throw new MalformedReplyError('take', reply);
+          return { granted, retryAfter: num('take', reply, r[1]) };
+        },
+      );
     });
   }
 
@@ -125,7 +141,11 @@ export class RedisStore extends StoreBase {
           opens: num('breaker', reply, r[0]),
           openLeft: num('breaker', reply, r[1]),
           closedAgo: closedAgo < 0 ? Infinity : closedAgo,
-          counts: { calls: num('breaker', reply, r[3]), failures: num('breaker', reply, r[4]), slowCalls: num('breaker', reply, r[5]) },
+          counts: {
+            calls: num('breaker', reply, r[3]),
+            failures: num('breaker', reply, r[4]),
+            slowCalls: num('breaker', reply, r[5]),
+          },
         };
       });
     });
@@ -135,15 +155,21 @@ export class RedisStore extends StoreBase {
     return this.send(() => {
       const ttl = Math.ceil(ms === Infinity ? 86_400_000 : ms * 2) + 1_000;
       const lease = ms === Infinity ? 86_400_000 : ms;
-      return this.script(SCRIPTS.probe, this.keys.breaker(name), [holder, arg(lease), arg(max), arg(ttl), arg(quietMs)]).then(
-        (reply) => num('probe', reply, reply) === 1,
-      );
+      return this.script(SCRIPTS.probe, this.keys.breaker(name), [
+        holder,
+        arg(lease),
+        arg(max),
+        arg(ttl),
+        arg(quietMs),
+      ]).then((reply) => num('probe', reply, reply) === 1);
     });
   }
 
   unprobe(name: string, holder: string): StoreReply<boolean> {
     return this.send(() =>
-      this.script(SCRIPTS.unprobe, this.keys.breaker(name), [holder]).then((reply) => num('unprobe', reply, reply) === 1),
+      this.script(SCRIPTS.unprobe, this.keys.breaker(name), [holder]).then(
+        (reply) => num('unprobe', reply, reply) === 1,
+      ),
     );
   }
 

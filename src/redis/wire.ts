@@ -36,10 +36,12 @@ interface Row {
   readonly send: (c: Shape) => Send;
 }
 
-const isIoredis = (c: Shape): boolean => typeof c.call === 'function' && typeof c.options === 'object' && typeof c.isCluster === 'boolean';
+const isIoredis = (c: Shape): boolean =>
+  typeof c.call === 'function' && typeof c.options === 'object' && typeof c.isCluster === 'boolean';
 const isNodeRedis = (c: Shape): boolean => typeof c.sendCommand === 'function';
 const isNodeRedisCluster = (c: Shape): boolean =>
-  isNodeRedis(c) && (typeof c.getSlotRandomNode === 'function' || typeof c.getSlotMaster === 'function' || 'masters' in c);
+  isNodeRedis(c) &&
+  (typeof c.getSlotRandomNode === 'function' || typeof c.getSlotMaster === 'function' || 'masters' in c);
 
 const ioredisSend = (c: Shape): Send => {
   const call = (c.call as Call).bind(c);
@@ -86,12 +88,16 @@ const CLIENTS: readonly Row[] = [
 /** The wire for `client`, or a `TypeError` saying what is wrong with it. */
 export function wireFor(policy: string, client: unknown): Wire {
   if (typeof client !== 'object' || client === null) {
-    throw new TypeError(`${policy}: client must be a node-redis or ioredis client or cluster, got ${client === null ? 'null' : typeof client}`);
+    throw new TypeError(
+      `${policy}: client must be a node-redis or ioredis client or cluster, got ${client === null ? 'null' : typeof client}`,
+    );
   }
   const c = client as Shape;
   const row = CLIENTS.find((r) => r.is(c));
   if (row === undefined) {
-    throw new TypeError(`${policy}: client must be a node-redis or ioredis client or cluster, got an object that is neither`);
+    throw new TypeError(
+      `${policy}: client must be a node-redis or ioredis client or cluster, got an object that is neither`,
+    );
   }
   if (!row.offlineQueueOff(c)) {
     throw new TypeError(

@@ -122,7 +122,9 @@ function isBreakwaterRejection(outcome: Outcome): boolean {
  */
 export function arbitraries(fc: FastCheckModule): BreakwaterArbitraries {
   if (typeof fc !== 'object' || fc === null || typeof fc.integer !== 'function' || typeof fc.oneof !== 'function') {
-    throw new TypeError('arbitraries: pass the fast-check module, e.g. arbitraries(fc) after `import fc from "fast-check"`');
+    throw new TypeError(
+      'arbitraries: pass the fast-check module, e.g. arbitraries(fc) after `import fc from "fast-check"`',
+    );
   }
   const share = (p: number): number => Math.round(p * 1000);
 
@@ -165,7 +167,11 @@ export function arbitraries(fc: FastCheckModule): BreakwaterArbitraries {
   const step = <T>(options: StepOptions<T> = {}): Arbitrary<ScriptStep<T>> => {
     const p = parts(options);
     return p.hangs
-      ? fc.oneof({ arbitrary: ok(p), weight: 6 }, { arbitrary: bad(p), weight: 3 }, { arbitrary: fc.constant(hang() as ScriptStep<T>), weight: 1 })
+      ? fc.oneof(
+          { arbitrary: ok(p), weight: 6 },
+          { arbitrary: bad(p), weight: 3 },
+          { arbitrary: fc.constant(hang() as ScriptStep<T>), weight: 1 },
+        )
       : fc.oneof({ arbitrary: ok(p), weight: 2 }, { arbitrary: bad(p), weight: 1 });
   };
 
@@ -178,7 +184,9 @@ export function arbitraries(fc: FastCheckModule): BreakwaterArbitraries {
     const healthy = fc.array(ok(p), { minLength: 1, maxLength: 10 });
     const burst = fc.array(bad(p), { minLength: 1, maxLength: 5 });
     const outageStep = p.hangs ? fc.oneof(bad(p), fc.constant(hang() as ScriptStep<T>)) : bad(p);
-    const outage = fc.tuple(outageStep, fc.integer({ min: 2, max: 20 })).map(([s, n]) => Array.from({ length: n }, () => s));
+    const outage = fc
+      .tuple(outageStep, fc.integer({ min: 2, max: 20 }))
+      .map(([s, n]) => Array.from({ length: n }, () => s));
     const flapping = fc
       .tuple(ok(p), bad(p), fc.integer({ min: 1, max: 5 }))
       .map(([good, failed, pairs]) => Array.from({ length: pairs * 2 }, (_, i) => (i % 2 === 0 ? good : failed)));
@@ -198,7 +206,10 @@ export function arbitraries(fc: FastCheckModule): BreakwaterArbitraries {
   };
 
   const timeoutOptions = (): Arbitrary<TimeoutSpec> =>
-    fc.record({ ms: fc.integer({ min: 1, max: 5_000 }), strategy: fc.constantFrom<TimeoutStrategy>('aggressive', 'cooperative') });
+    fc.record({
+      ms: fc.integer({ min: 1, max: 5_000 }),
+      strategy: fc.constantFrom<TimeoutStrategy>('aggressive', 'cooperative'),
+    });
 
   const backoff = fc.oneof(
     fc.integer({ min: 0, max: 200 }).map((ms) => constant(ms)),
@@ -225,7 +236,11 @@ export function arbitraries(fc: FastCheckModule): BreakwaterArbitraries {
   const window: Arbitrary<BreakerWindow> = fc.oneof(
     fc.record({ kind: fc.constant('consecutive' as const), failures: fc.integer({ min: 1, max: 10 }) }),
     fc.record({ kind: fc.constant('count' as const), size: fc.integer({ min: 1, max: 50 }) }),
-    fc.record({ kind: fc.constant('time' as const), ms: fc.integer({ min: 100, max: 60_000 }), buckets: fc.integer({ min: 1, max: 20 }) }),
+    fc.record({
+      kind: fc.constant('time' as const),
+      ms: fc.integer({ min: 100, max: 60_000 }),
+      buckets: fc.integer({ min: 1, max: 20 }),
+    }),
   );
   const rate = fc.integer({ min: 1, max: 100 }).map((n) => n / 100);
 
@@ -238,7 +253,11 @@ export function arbitraries(fc: FastCheckModule): BreakwaterArbitraries {
         slowCall: fc.option(fc.record({ ms: fc.integer({ min: 0, max: 5_000 }), rate }), { nil: undefined }),
         openFor: fc.oneof(
           fc.integer({ min: 0, max: 60_000 }),
-          fc.integer({ min: 1, max: 5_000 }).map((base) => (opens: number): number => base * 2 ** Math.min(opens - 1, 6)),
+          fc.integer({ min: 1, max: 5_000 }).map(
+            (base) =>
+              (opens: number): number =>
+                base * 2 ** Math.min(opens - 1, 6),
+          ),
         ),
         halfOpen: fc.record({
           probes: fc.integer({ min: 1, max: 5 }),
@@ -258,7 +277,10 @@ export function arbitraries(fc: FastCheckModule): BreakwaterArbitraries {
     fc
       .record({
         maxConcurrent: fc.integer({ min: 1, max: 20 }),
-        maxQueue: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 20 }), weight: 4 }, { arbitrary: fc.constant(Infinity), weight: 1 }),
+        maxQueue: fc.oneof(
+          { arbitrary: fc.integer({ min: 0, max: 20 }), weight: 4 },
+          { arbitrary: fc.constant(Infinity), weight: 1 },
+        ),
         queueTimeout: fc.option(fc.integer({ min: 1, max: 10_000 }), { nil: undefined }),
       })
       .map(({ queueTimeout, ...o }): BulkheadOptions => (queueTimeout === undefined ? o : { ...o, queueTimeout }));
@@ -283,27 +305,45 @@ export function arbitraries(fc: FastCheckModule): BreakwaterArbitraries {
         minSamples: fc.integer({ min: 1, max: 10 }),
         seed: fc.integer({ min: 0, max: 0x7fffffff }),
       })
-      .map(({ algorithm, minLimit, span, at, queueTimeout, windowMs, minSamples, seed, maxQueue }): AdaptiveBulkheadOptions => {
-        const options: AdaptiveBulkheadOptions = {
+      .map(
+        ({
           algorithm,
           minLimit,
-          maxLimit: minLimit + span,
-          initialLimit: minLimit + Math.round((span * at) / 100),
+          span,
+          at,
+          queueTimeout,
+          windowMs,
+          minSamples,
+          seed,
           maxQueue,
-          window: { minMs: windowMs, maxMs: windowMs, minSamples },
-          random: seededRandom(seed),
-        };
-        if (queueTimeout !== undefined) options.queueTimeout = queueTimeout;
-        return options;
-      });
+        }): AdaptiveBulkheadOptions => {
+          const options: AdaptiveBulkheadOptions = {
+            algorithm,
+            minLimit,
+            maxLimit: minLimit + span,
+            initialLimit: minLimit + Math.round((span * at) / 100),
+            maxQueue,
+            window: { minMs: windowMs, maxMs: windowMs, minSamples },
+            random: seededRandom(seed),
+          };
+          if (queueTimeout !== undefined) options.queueTimeout = queueTimeout;
+          return options;
+        },
+      );
 
   const hedgeOptions = (): Arbitrary<HedgeOptions> =>
     fc.record({ delay: fc.integer({ min: 0, max: 1_000 }), maxHedged: fc.integer({ min: 1, max: 3 }) });
 
   const rateLimitOptions = (): Arbitrary<RateLimitOptions> =>
     fc
-      .record({ limit: fc.integer({ min: 1, max: 100 }), perMs: fc.integer({ min: 1, max: 10_000 }), extra: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }) })
-      .map(({ limit, perMs, extra }): RateLimitOptions => (extra === undefined ? { limit, perMs } : { limit, perMs, burst: 1 + extra }));
+      .record({
+        limit: fc.integer({ min: 1, max: 100 }),
+        perMs: fc.integer({ min: 1, max: 10_000 }),
+        extra: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+      })
+      .map(({ limit, perMs, extra }): RateLimitOptions =>
+        extra === undefined ? { limit, perMs } : { limit, perMs, burst: 1 + extra },
+      );
 
   const fallbackOptions = (): Arbitrary<FallbackOptions> =>
     fc.constantFrom<FallbackOptions>(
@@ -314,13 +354,23 @@ export function arbitraries(fc: FastCheckModule): BreakwaterArbitraries {
 
   const keyedOptions = (): Arbitrary<KeyedOptions> =>
     fc
-      .record({ maxKeys: fc.integer({ min: 1, max: 10 }), idleMs: fc.option(fc.integer({ min: 1, max: 60_000 }), { nil: undefined }) })
+      .record({
+        maxKeys: fc.integer({ min: 1, max: 10 }),
+        idleMs: fc.option(fc.integer({ min: 1, max: 60_000 }), { nil: undefined }),
+      })
       .map(({ maxKeys, idleMs }): KeyedOptions => (idleMs === undefined ? { maxKeys } : { maxKeys, idleMs }));
 
   const injectFaultOptions = (): Arbitrary<InjectFaultOptions> =>
     fc
-      .record({ rate: fc.integer({ min: 0, max: 100 }).map((n) => n / 100), seed: fc.integer({ min: 0, max: 0x7fffffff }) })
-      .map(({ rate: r, seed }): InjectFaultOptions => ({ rate: r, error: () => new Error('injected fault'), random: seededRandom(seed) }));
+      .record({
+        rate: fc.integer({ min: 0, max: 100 }).map((n) => n / 100),
+        seed: fc.integer({ min: 0, max: 0x7fffffff }),
+      })
+      .map(({ rate: r, seed }): InjectFaultOptions => ({
+        rate: r,
+        error: () => new Error('injected fault'),
+        random: seededRandom(seed),
+      }));
 
   const injectLatencyOptions = (): Arbitrary<InjectLatencyOptions> =>
     fc

@@ -196,8 +196,18 @@ export function assertNoAbortListeners(signal: AbortSignal): void {
 /** What {@link observe} has seen of a promise so far. */
 export type Observation<T> =
   | { readonly state: 'pending'; readonly settlements: 0 }
-  | { readonly state: 'fulfilled'; readonly value: T; readonly settledAt: number | undefined; readonly settlements: number }
-  | { readonly state: 'rejected'; readonly error: unknown; readonly settledAt: number | undefined; readonly settlements: number };
+  | {
+      readonly state: 'fulfilled';
+      readonly value: T;
+      readonly settledAt: number | undefined;
+      readonly settlements: number;
+    }
+  | {
+      readonly state: 'rejected';
+      readonly error: unknown;
+      readonly settledAt: number | undefined;
+      readonly settlements: number;
+    };
 
 /** A live view of a promise: its state so far, readable synchronously. */
 export interface Observed<T> {
@@ -267,7 +277,8 @@ export function observe<T>(promise: PromiseLike<T>, clock?: { now(): number }): 
 export function assertSettledOnce(observed: Observed<unknown>): void {
   const o = observed.current;
   if (o.state === 'pending') throw new InvariantError('expected the call to have settled, but it is still pending');
-  if (o.settlements !== 1) throw new InvariantError(`expected the call to settle once, it settled ${o.settlements} times`);
+  if (o.settlements !== 1)
+    throw new InvariantError(`expected the call to settle once, it settled ${o.settlements} times`);
 }
 
 /** Unhandled rejections seen since {@link watchUnhandledRejections} started. */

@@ -122,7 +122,9 @@ export function respond(status: number, init: RespondInit = {}): FetchStep {
   if (NO_BODY_STATUSES.has(status)) body = null;
   if (init.retryAfter !== undefined) headers['retry-after'] = String(init.retryAfter);
   const latency = latencyOf('respond', init.latency);
-  return latency === undefined ? { kind: 'response', status, headers, body } : { kind: 'response', status, headers, body, latency };
+  return latency === undefined
+    ? { kind: 'response', status, headers, body }
+    : { kind: 'response', status, headers, body, latency };
 }
 
 /**
@@ -145,7 +147,9 @@ export function connectionError(code = 'ECONNREFUSED', latency?: number): FetchS
 function checkStep(step: unknown, index: number): FetchStep {
   const kind = (step as { kind?: unknown } | null)?.kind;
   if (kind !== 'response' && kind !== 'connectionError' && kind !== 'hang') {
-    throw new TypeError(`scriptedFetch: step for call ${index} must be made by respond, connectionError or hang, got ${String(kind)}`);
+    throw new TypeError(
+      `scriptedFetch: step for call ${index} must be made by respond, connectionError or hang, got ${String(kind)}`,
+    );
   }
   return step as FetchStep;
 }
@@ -167,7 +171,10 @@ interface MutableCall {
   signalAborted: boolean;
 }
 
-function describeRequest(input: string | URL | Request, init: RequestInit | undefined): { url: string; method: string; headers: Headers; signal: AbortSignal | undefined } {
+function describeRequest(
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+): { url: string; method: string; headers: Headers; signal: AbortSignal | undefined } {
   const isRequest = typeof Request !== 'undefined' && input instanceof Request;
   const url = isRequest ? input.url : String(input);
   const method = (init?.method ?? (isRequest ? input.method : 'GET')).toUpperCase();
@@ -194,7 +201,10 @@ function describeRequest(input: string | URL | Request, init: RequestInit | unde
  * fake.calls.map((c) => c.status); // [503, 200]
  * ```
  */
-export function scriptedFetch(schedule: readonly FetchStep[] | ((index: number) => FetchStep), options: ScriptedFetchOptions): ScriptedFetch {
+export function scriptedFetch(
+  schedule: readonly FetchStep[] | ((index: number) => FetchStep),
+  options: ScriptedFetchOptions,
+): ScriptedFetch {
   const { clock, exhausted } = scriptSettings('scriptedFetch', options, SCRIPTED_FETCH_OPTIONS);
   let stepFor: (index: number) => FetchStep;
   if (typeof schedule === 'function') {

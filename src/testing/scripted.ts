@@ -165,7 +165,9 @@ interface MutableCall<T> {
 function checkStep<T>(step: unknown, index: number): ScriptStep<T> {
   const kind = (step as { kind?: unknown } | null)?.kind;
   if (kind !== SUCCESS && kind !== FAILURE && kind !== HANG) {
-    throw new TypeError(`scripted: step for call ${index} must be made by succeed, fail, hang or delay, got ${String(kind)}`);
+    throw new TypeError(
+      `scripted: step for call ${index} must be made by succeed, fail, hang or delay, got ${String(kind)}`,
+    );
   }
   return step as ScriptStep<T>;
 }
@@ -226,9 +228,10 @@ export function scripted<T>(schedule: Schedule<T>, options: ScriptedOptions): Sc
   } else if (Array.isArray(schedule) && schedule.length > 0) {
     const steps = schedule.map((s, i) => checkStep<T>(s, i));
     const last = steps.length - 1;
-    stepFor = exhausted === 'repeat'
-      ? (index) => steps[Math.min(index, last)] as ScriptStep<T>
-      : (index) => steps[index % steps.length] as ScriptStep<T>;
+    stepFor =
+      exhausted === 'repeat'
+        ? (index) => steps[Math.min(index, last)] as ScriptStep<T>
+        : (index) => steps[index % steps.length] as ScriptStep<T>;
   } else {
     throw new TypeError('scripted: schedule must be a non-empty array of steps or a function of the call index');
   }

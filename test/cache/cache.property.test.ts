@@ -64,12 +64,19 @@ describe('cache: coalescing properties (fast-check scheduler)', () => {
             if (spec.via === 'signal') {
               const controller = trackedAbortController();
               const rec = track(policy.execute(fn, { ...read, signal: controller.signal }));
-              return { spec, reason, rec, abort: () => controller.abort(reason), leftover: () => abortListenerCount(controller.signal).current };
+              return {
+                spec,
+                reason,
+                rec,
+                abort: () => controller.abort(reason),
+                leftover: () => abortListenerCount(controller.signal).current,
+              };
             }
             if (spec.via === 'scope') {
               const outer = new HandScope();
               const rec = track(pipeline(outer, policy).execute(fn, read));
-              const subscribers = () => (outer.scope as unknown as { subscribers?: unknown[] }).subscribers?.length ?? 0;
+              const subscribers = () =>
+                (outer.scope as unknown as { subscribers?: unknown[] }).subscribers?.length ?? 0;
               return { spec, reason, rec, abort: () => outer.scope.abort(reason), leftover: subscribers };
             }
             return { spec, reason, rec: track(policy.execute(fn, read)), abort: () => undefined, leftover: () => 0 };
@@ -137,7 +144,9 @@ describe('cache: coalescing properties (fast-check scheduler)', () => {
         const calls = Array.from({ length: n }, (_, i) => {
           const controller = new AbortController();
           const reason = new Error(`r${i}`);
-          const p = policy.execute(fn, { key: 'k', idempotent: true, signal: controller.signal }).catch((e: unknown) => e);
+          const p = policy
+            .execute(fn, { key: 'k', idempotent: true, signal: controller.signal })
+            .catch((e: unknown) => e);
           s.schedule(Promise.resolve(), `abort ${i}`).then(() => {
             expect(shared?.aborted).toBe(false);
             order.push(reason);

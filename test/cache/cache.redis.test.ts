@@ -105,7 +105,12 @@ describe.skipIf(binary !== undefined)('cache on a Redis store: the server goes a
   });
 
   it('degrades to local caching with no failed call, and no wait once degraded', async () => {
-    const store = redisStore({ client: conn.client, prefix: `cache-outage-${process.pid}:`, commandTimeout: 50, retryAfter: 60_000 });
+    const store = redisStore({
+      client: conn.client,
+      prefix: `cache-outage-${process.pid}:`,
+      commandTimeout: 50,
+      retryAfter: 60_000,
+    });
     const one = cache({ ttl: 60_000, staleIfError: 60_000, name: 'users', store });
     const two = cache({ ttl: 60_000, name: 'users', store });
     let runs = 0;

@@ -20,19 +20,22 @@ function fleet(options: { ttl?: number; staleIfError?: number; coalesce?: boolea
 }
 
 describe('cache on a shared store (memoryStore)', () => {
-  it.each([true, false])('two caches of one name share one store: what one ran, the other reads (coalesce %s)', async (coalesce) => {
-    const { a, b } = fleet({ coalesce });
-    const counts = counted(b);
-    let runs = 0;
-    expect(await a.execute(() => ++runs && { id: 1, name: 'Ada' }, read('1'))).toEqual({ id: 1, name: 'Ada' });
-    await flush();
-    const got = await b.execute(() => ++runs && { id: 1, name: 'other' }, read('1'));
-    expect(got).toEqual({ id: 1, name: 'Ada' });
-    expect(runs).toBe(1);
-    expect(counts).toMatchObject({ hit: 1, miss: 0 });
-    // Kept locally from then on: a second read needs no store.
-    expect(b.size).toBe(1);
-  });
+  it.each([true, false])(
+    'two caches of one name share one store: what one ran, the other reads (coalesce %s)',
+    async (coalesce) => {
+      const { a, b } = fleet({ coalesce });
+      const counts = counted(b);
+      let runs = 0;
+      expect(await a.execute(() => ++runs && { id: 1, name: 'Ada' }, read('1'))).toEqual({ id: 1, name: 'Ada' });
+      await flush();
+      const got = await b.execute(() => ++runs && { id: 1, name: 'other' }, read('1'));
+      expect(got).toEqual({ id: 1, name: 'Ada' });
+      expect(runs).toBe(1);
+      expect(counts).toMatchObject({ hit: 1, miss: 0 });
+      // Kept locally from then on: a second read needs no store.
+      expect(b.size).toBe(1);
+    },
+  );
 
   it('entries live for ttl in the store, then the function runs again', async () => {
     const { a, b, clock } = fleet({ ttl: 1_000 });
@@ -85,7 +88,15 @@ describe('cache on a shared store (memoryStore)', () => {
   it('a value serialize refuses, and a text deserialize refuses, fail no call: the value is just not shared', async () => {
     const clock = new VirtualClock();
     const store = memoryStore({ clock });
-    const a = cache({ ttl: 1_000, name: 'n', store, clock, serialize: () => { throw new Error('no'); } });
+    const a = cache({
+      ttl: 1_000,
+      name: 'n',
+      store,
+      clock,
+      serialize: () => {
+        throw new Error('no');
+      },
+    });
     expect(await a.execute(() => 1, read('x'))).toBe(1);
     expect(await a.execute(() => 2, read('x'))).toBe(1);
     await store.set('cache:1:n:y', 'not json', 1_000);

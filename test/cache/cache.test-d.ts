@@ -14,7 +14,9 @@ describe('cache: types', () => {
   it('requires ttl and types the key function and events', () => {
     // @ts-expect-error ttl is required
     cache({});
-    expectTypeOf<CacheOptions['key']>().toEqualTypeOf<((ctx: import('../../src/index.js').Context) => string | undefined) | undefined>();
+    expectTypeOf<CacheOptions['key']>().toEqualTypeOf<
+      ((ctx: import('../../src/index.js').Context) => string | undefined) | undefined
+    >();
     const c = cache({ ttl: 1 });
     c.on('stale', (e) => {
       expectTypeOf(e.error).toBeUnknown();

@@ -207,10 +207,13 @@ describe('cache: stale-if-error', () => {
       await clock.advance(200);
       const controller = new AbortController();
       const reason = new Error('caller gave up');
-      const p = policy.execute(({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))), {
-        ...read,
-        signal: controller.signal,
-      });
+      const p = policy.execute(
+        ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+        {
+          ...read,
+          signal: controller.signal,
+        },
+      );
       controller.abort(reason);
       await expect(p).rejects.toBe(reason);
     }
@@ -515,7 +518,11 @@ describe('cache: clock reads', () => {
   it('reads the clock once for a hit and twice for a miss that stores (lru-cache reads the same instant)', async () => {
     const clock = new VirtualClock();
     let reads = 0;
-    const counting = { now: () => (reads++, clock.now()), setTimeout: clock.setTimeout.bind(clock), clearTimeout: clock.clearTimeout.bind(clock) };
+    const counting = {
+      now: () => (reads++, clock.now()),
+      setTimeout: clock.setTimeout.bind(clock),
+      clearTimeout: clock.clearTimeout.bind(clock),
+    };
     const policy = cache({ ttl: 100, staleIfError: 100, clock: counting });
     await policy.execute(() => 'v', read);
     expect(reads).toBe(2);
@@ -536,7 +543,9 @@ describe('cache: no timers, no listeners', () => {
         const policy = cache({ ttl: 50, staleIfError: 50, maxEntries: 10, ...(clock === undefined ? {} : { clock }) });
         for (let i = 0; i < 100; i++) {
           await policy.execute(() => i, { key: `k${i % 20}`, idempotent: true });
-          await policy.execute(() => Promise.reject(new Error('x')), { key: `k${i % 20}`, idempotent: true }).catch(() => 0);
+          await policy
+            .execute(() => Promise.reject(new Error('x')), { key: `k${i % 20}`, idempotent: true })
+            .catch(() => 0);
           if (clock !== undefined) await clock.advance(7);
         }
         expect(clock?.pending ?? 0).toBe(0);
@@ -582,10 +591,22 @@ describe('cache: bad options', () => {
     [{ ttl: 10, coalesce: 1 }, TypeError, 'cache: coalesce must be a boolean, got 1'],
     [{ ttl: 10, serialize: 'json' }, TypeError, 'cache: serialize must be a function, got "json"'],
     [{ ttl: 10, deserialize: null }, TypeError, 'cache: deserialize must be a function, got null'],
-    [{ ttl: 10, store: 'redis', name: 'n' }, TypeError, 'cache: store must be a shared store (memoryStore() or redisStore()), got "redis"'],
-    [{ ttl: 10, store: {}, name: 'n' }, TypeError, 'cache: store must be a shared store (memoryStore() or redisStore()), got an object'],
+    [
+      { ttl: 10, store: 'redis', name: 'n' },
+      TypeError,
+      'cache: store must be a shared store (memoryStore() or redisStore()), got "redis"',
+    ],
+    [
+      { ttl: 10, store: {}, name: 'n' },
+      TypeError,
+      'cache: store must be a shared store (memoryStore() or redisStore()), got an object',
+    ],
     [{ ttl: 10, name: '' }, TypeError, 'cache: name must be a non-empty string, got ""'],
-    [{ ttl: 10, clock: {} }, TypeError, 'cache: clock must be an object with now, setTimeout and clearTimeout, got an object'],
+    [
+      { ttl: 10, clock: {} },
+      TypeError,
+      'cache: clock must be an object with now, setTimeout and clearTimeout, got an object',
+    ],
     [{ ttl: 10, ttlMs: 5 }, TypeError, 'cache: unknown option ttlMs (use ttl (milliseconds))'],
     [{ ttl: 10, cacheTTL: 5 }, TypeError, "cache: unknown option cacheTTL (opossum's name; use ttl)"],
     [{ ttl: 10, max: 5 }, TypeError, "cache: unknown option max (lru-cache's name; use maxEntries)"],
@@ -599,7 +620,9 @@ describe('cache: bad options', () => {
 
   it('a store needs an explicit name', () => {
     const store = memoryStore({ clock });
-    expect(() => cache({ ttl: 10, store, clock })).toThrow(new TypeError('cache: a cache with a store needs an explicit name, got undefined'));
+    expect(() => cache({ ttl: 10, store, clock })).toThrow(
+      new TypeError('cache: a cache with a store needs an explicit name, got undefined'),
+    );
     const named = cache({ ttl: 10, store, name: 'users', clock });
     expect(named.store).toBe(store);
   });

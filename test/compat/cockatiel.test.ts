@@ -23,7 +23,9 @@ describe.each(libs)('%s', (_name, c) => {
     const p = c.retry(c.handleAll, { maxAttempts: 2, backoff: new c.ConstantBackoff(50) });
     const retries: unknown[] = [];
     const giveUps: unknown[] = [];
-    p.onRetry((e) => retries.push({ delay: e.delay, attempt: e.attempt, error: 'error' in e ? String(e.error) : undefined }));
+    p.onRetry((e) =>
+      retries.push({ delay: e.delay, attempt: e.attempt, error: 'error' in e ? String(e.error) : undefined }),
+    );
     p.onGiveUp((e) => giveUps.push('error' in e ? String(e.error) : 'value'));
     const attempts: number[] = [];
     const result = p
@@ -71,7 +73,10 @@ describe.each(libs)('%s', (_name, c) => {
   });
 
   it('retry: unhandled errors are not retried; handled results are, and the last value resolves', async () => {
-    const p = c.retry(c.handleType(MyError).orWhenResult((r) => r === 'bad'), { maxAttempts: 1 });
+    const p = c.retry(
+      c.handleType(MyError).orWhenResult((r) => r === 'bad'),
+      { maxAttempts: 1 },
+    );
     let calls = 0;
     await expect(
       p.execute(() => {
@@ -153,7 +158,11 @@ describe.each(libs)('%s', (_name, c) => {
   it('circuitBreaker: toJSON hydrates a new breaker through initialState', async () => {
     const p = c.circuitBreaker(c.handleAll, { halfOpenAfter: 1000, breaker: new c.ConsecutiveBreaker(1) });
     await expect(p.execute(() => Promise.reject(new Error('x')))).rejects.toThrow('x');
-    const q = c.circuitBreaker(c.handleAll, { halfOpenAfter: 1000, breaker: new c.ConsecutiveBreaker(1), initialState: p.toJSON() });
+    const q = c.circuitBreaker(c.handleAll, {
+      halfOpenAfter: 1000,
+      breaker: new c.ConsecutiveBreaker(1),
+      initialState: p.toJSON(),
+    });
     expect(q.state).toBe(c.CircuitState.Open);
     await expect(q.execute(() => 1)).rejects.toBeInstanceOf(c.BrokenCircuitError);
     expect(c.isHydratingCircuitError((q.lastFailure as { error: unknown }).error)).toBe(true);
@@ -216,8 +225,17 @@ describe.each(libs)('%s', (_name, c) => {
 
   it('fallback: a handled failure resolves with the value or the factory', async () => {
     expect(await c.fallback(c.handleAll, 'fb').execute(() => Promise.reject(new Error('x')))).toBe('fb');
-    expect(await c.fallback(c.handleWhenResult((r) => r === 0), () => 'zero').execute(() => 0)).toBe('zero');
-    await expect(c.fallback(c.handleType(MyError), 'fb').execute(() => Promise.reject(new TypeError('t')))).rejects.toThrow(TypeError);
+    expect(
+      await c
+        .fallback(
+          c.handleWhenResult((r) => r === 0),
+          () => 'zero',
+        )
+        .execute(() => 0),
+    ).toBe('zero');
+    await expect(
+      c.fallback(c.handleType(MyError), 'fb').execute(() => Promise.reject(new TypeError('t'))),
+    ).rejects.toThrow(TypeError);
   });
 
   it('wrap and noop: contexts merge, onSuccess/onFailure report duration and handling', async () => {
@@ -340,7 +358,7 @@ describe.each(libs)('%s', (_name, c) => {
     expect(p.state).toBe(c.CircuitState.Closed);
   });
 
-  it('circuitBreaker, timeout, bulkhead: the caller signal is linked into the function\'s', async () => {
+  it("circuitBreaker, timeout, bulkhead: the caller signal is linked into the function's", async () => {
     for (const policy of [
       c.circuitBreaker(c.handleAll, { halfOpenAfter: 100, breaker: new c.ConsecutiveBreaker(3) }),
       c.timeout(1000, c.TimeoutStrategy.Cooperative),
@@ -422,7 +440,7 @@ describe.each(libs)('%s', (_name, c) => {
     ).toBe(5);
   });
 
-  it('usePolicy (experimentalDecorators form): the method gets the context; a trailing signal becomes the call\'s', async () => {
+  it("usePolicy (experimentalDecorators form): the method gets the context; a trailing signal becomes the call's", async () => {
     const descriptor: PropertyDescriptor = {
       value(this: { factor: number }, n: number, ctx: { attempt: number; signal: AbortSignal }) {
         if (ctx.attempt < 2) throw new Error('again');
@@ -434,7 +452,9 @@ describe.each(libs)('%s', (_name, c) => {
     const r = target.double(2);
     await vi.runAllTimersAsync();
     expect(await r).toEqual({ n: 6, attempt: 2, aborted: false });
-    expect(() => c.usePolicy(c.noop)({}, 'x', { value: 1 })).toThrow('Can only decorate functions with @cockatiel, got number');
+    expect(() => c.usePolicy(c.noop)({}, 'x', { value: 1 })).toThrow(
+      'Can only decorate functions with @cockatiel, got number',
+    );
   });
 
   it.each([
@@ -501,12 +521,17 @@ describe('shim only', () => {
   it('rejects nonsense the peer accepts, naming the option', () => {
     expect(() => shim.retry(shim.handleAll, { maxAttempts: -1 })).toThrow(/maxAttempts/);
     expect(() => shim.timeout(-5, shim.TimeoutStrategy.Aggressive)).toThrow(/duration/);
-    expect(() => shim.circuitBreaker(shim.handleAll, { halfOpenAfter: -1, breaker: new shim.ConsecutiveBreaker(1) })).toThrow(/halfOpenAfter/);
+    expect(() =>
+      shim.circuitBreaker(shim.handleAll, { halfOpenAfter: -1, breaker: new shim.ConsecutiveBreaker(1) }),
+    ).toThrow(/halfOpenAfter/);
     expect(() => shim.bulkhead(0)).toThrow(/maxConcurrent/);
   });
 
   it('runs on breakwater: a timer per sleep, none left when calls settle', async () => {
-    const p = shim.wrap(shim.retry(shim.handleAll, { maxAttempts: 2 }), shim.timeout(100, shim.TimeoutStrategy.Aggressive));
+    const p = shim.wrap(
+      shim.retry(shim.handleAll, { maxAttempts: 2 }),
+      shim.timeout(100, shim.TimeoutStrategy.Aggressive),
+    );
     const r = p.execute(() => 'ok');
     expect(await r).toBe('ok');
     expect(vi.getTimerCount()).toBe(0);

@@ -36,7 +36,10 @@ declare const database: { getInfo(signal?: AbortSignal): Promise<{ id: number }>
 describe('cockatiel README usage', () => {
   it('retry, breaker, wrap', async () => {
     const retryPolicy = retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() });
-    const circuitBreakerPolicy = circuitBreaker(handleAll, { halfOpenAfter: 10 * 1000, breaker: new ConsecutiveBreaker(5) });
+    const circuitBreakerPolicy = circuitBreaker(handleAll, {
+      halfOpenAfter: 10 * 1000,
+      breaker: new ConsecutiveBreaker(5),
+    });
     const retryWithBreaker = wrap(retryPolicy, circuitBreakerPolicy);
     const data = await retryWithBreaker.execute(() => database.getInfo());
     expectTypeOf(data).toEqualTypeOf<{ id: number }>();
@@ -56,9 +59,18 @@ describe('cockatiel README usage', () => {
     const pool = bulkhead(10, 20);
     expectTypeOf(pool.executionSlots).toEqualTypeOf<number>();
     pool.onReject(() => undefined);
-    retry(handleWhenResult((res) => (res as { statusCode: number }).statusCode === 503), { maxAttempts: 2 });
-    circuitBreaker(handleAll, { halfOpenAfter: 1000, breaker: new SamplingBreaker({ threshold: 0.2, duration: 30 * 1000 }) });
-    circuitBreaker(handleAll, { halfOpenAfter: new ExponentialBackoff(), breaker: new CountBreaker({ threshold: 0.2, size: 100 }) });
+    retry(
+      handleWhenResult((res) => (res as { statusCode: number }).statusCode === 503),
+      { maxAttempts: 2 },
+    );
+    circuitBreaker(handleAll, {
+      halfOpenAfter: 1000,
+      breaker: new SamplingBreaker({ threshold: 0.2, duration: 30 * 1000 }),
+    });
+    circuitBreaker(handleAll, {
+      halfOpenAfter: new ExponentialBackoff(),
+      breaker: new CountBreaker({ threshold: 0.2, size: 100 }),
+    });
     retry(handleAll, { backoff: new IterableBackoff([100, 200]) });
     retry(handleAll, { backoff: new DelegateBackoff((context: IRetryContext) => context.attempt * 100) });
     await noop.execute(() => 1);

@@ -45,16 +45,24 @@ describe.each(libs)('%s', (_name, CircuitBreaker) => {
     const b = make(passFail);
     expect(b.name).toBe('passFail');
     expect(b.group).toBe('passFail');
-    expect([b.closed, b.opened, b.halfOpen, b.pendingClose, b.enabled, b.warmUp, b.volumeThreshold, b.isShutdown]).toEqual([
-      true, false, false, false, true, false, 0, false,
-    ]);
+    expect([
+      b.closed,
+      b.opened,
+      b.halfOpen,
+      b.pendingClose,
+      b.enabled,
+      b.warmUp,
+      b.volumeThreshold,
+      b.isShutdown,
+    ]).toEqual([true, false, false, false, true, false, 0, false]);
     expect(make(passFail, { name: 'n', group: 'g' }).group).toBe('g');
   });
 
   it('opens at more than errorThresholdPercentage, rejects with EOPENBREAKER, half-opens after resetTimeout, closes on a trial success', async () => {
     const b = make(passFail, { errorThresholdPercentage: 40, resetTimeout: 100 });
     const events: string[] = [];
-    for (const e of ['fire', 'success', 'failure', 'reject', 'open', 'close', 'halfOpen', 'fallback', 'timeout']) b.on(e, () => events.push(e));
+    for (const e of ['fire', 'success', 'failure', 'reject', 'open', 'close', 'halfOpen', 'fallback', 'timeout'])
+      b.on(e, () => events.push(e));
     const ok = b.fire(1);
     await vi.advanceTimersByTimeAsync(10);
     expect(await ok).toBe(1);
@@ -63,7 +71,11 @@ describe.each(libs)('%s', (_name, CircuitBreaker) => {
     expect(await bad).toBe('-1 is < 0');
     expect(b.opened).toBe(true);
     const open = (await b.fire(1).catch((e: unknown) => e)) as Error & { code: string };
-    expect([open.message, open.code, CircuitBreaker.isOurError(open)]).toEqual(['Breaker is open', 'EOPENBREAKER', true]);
+    expect([open.message, open.code, CircuitBreaker.isOurError(open)]).toEqual([
+      'Breaker is open',
+      'EOPENBREAKER',
+      true,
+    ]);
     await vi.advanceTimersByTimeAsync(100);
     expect([b.halfOpen, b.pendingClose]).toEqual([true, true]);
     const trial = b.fire(2);
@@ -73,7 +85,21 @@ describe.each(libs)('%s', (_name, CircuitBreaker) => {
     await vi.advanceTimersByTimeAsync(10);
     expect(await trial).toBe(2);
     expect(b.closed).toBe(true);
-    expect(events).toEqual(['fire', 'success', 'fire', 'failure', 'open', 'fire', 'reject', 'halfOpen', 'fire', 'fire', 'reject', 'close', 'success']);
+    expect(events).toEqual([
+      'fire',
+      'success',
+      'fire',
+      'failure',
+      'open',
+      'fire',
+      'reject',
+      'halfOpen',
+      'fire',
+      'fire',
+      'reject',
+      'close',
+      'success',
+    ]);
     const s = b.stats;
     expect([s.fires, s.successes, s.failures, s.rejects]).toEqual([5, 2, 1, 2]);
   });
@@ -159,7 +185,16 @@ describe.each(libs)('%s', (_name, CircuitBreaker) => {
     const b = make(passFail);
     b.open();
     const json = b.toJSON();
-    expect(Object.keys(json.state)).toEqual(['name', 'enabled', 'closed', 'open', 'halfOpen', 'warmUp', 'shutdown', 'lastTimerAt']);
+    expect(Object.keys(json.state)).toEqual([
+      'name',
+      'enabled',
+      'closed',
+      'open',
+      'halfOpen',
+      'warmUp',
+      'shutdown',
+      'lastTimerAt',
+    ]);
     expect(make(passFail, { state: json.state }).opened).toBe(true);
     vi.advanceTimersByTime(30_001);
     expect(make(passFail, { state: json.state }).halfOpen).toBe(true);
@@ -196,7 +231,12 @@ describe.each(libs)('%s', (_name, CircuitBreaker) => {
     });
     expect(await b.call({ v: 3 })).toBe(3);
     expect(b.getSignal()).toBeUndefined();
-    const r = make(() => new Promise(() => undefined), { timeout: 10, resetTimeout: 20, autoRenewAbortController: true, errorThresholdPercentage: 1 });
+    const r = make(() => new Promise(() => undefined), {
+      timeout: 10,
+      resetTimeout: 20,
+      autoRenewAbortController: true,
+      errorThresholdPercentage: 1,
+    });
     const first = r.getAbortController();
     const t = r.fire().catch((e: { code: string }) => e.code);
     await vi.advanceTimersByTimeAsync(10);
@@ -251,7 +291,9 @@ describe.each(libs)('%s', (_name, CircuitBreaker) => {
   });
 
   it('bad input: no action is a TypeError', () => {
-    expect(() => new CircuitBreaker(undefined as never)).toThrow('No action provided. Cannot construct a CircuitBreaker without an invocable action.');
+    expect(() => new CircuitBreaker(undefined as never)).toThrow(
+      'No action provided. Cannot construct a CircuitBreaker without an invocable action.',
+    );
   });
 });
 

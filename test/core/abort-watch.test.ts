@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { pipeline, subscribeToAbort, timeout, TimeoutError, unsubscribeFromAbort, type Context } from '../../src/index.js';
+import {
+  pipeline,
+  subscribeToAbort,
+  timeout,
+  TimeoutError,
+  unsubscribeFromAbort,
+  type Context,
+} from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
 
 function listener(): { handleEvent(): void; calls: number } {

@@ -17,7 +17,9 @@ import { resilientFetch } from '../../src/fetch/index.js';
 describe('bounds and required values', () => {
   it('rejects a count window too large to hold, naming the limit', () => {
     expect(() => circuitBreaker({ window: { kind: 'count', size: 2e8 } })).toThrow(RangeError);
-    expect(() => circuitBreaker({ window: { kind: 'count', size: 2e8 } })).toThrow(/window\.size must be at most 1000000/);
+    expect(() => circuitBreaker({ window: { kind: 'count', size: 2e8 } })).toThrow(
+      /window\.size must be at most 1000000/,
+    );
     expect(() => circuitBreaker({ window: { kind: 'count', size: 1_000_000 }, minimumCalls: 1 })).not.toThrow();
   });
 
@@ -27,7 +29,9 @@ describe('bounds and required values', () => {
   });
 
   it('says exactly what halfOpen.maxWait accepts (Infinity included)', () => {
-    expect(() => circuitBreaker({ halfOpen: { maxWait: -1 } })).toThrow('circuitBreaker: halfOpen.maxWait must be a positive number, or Infinity, got -1');
+    expect(() => circuitBreaker({ halfOpen: { maxWait: -1 } })).toThrow(
+      'circuitBreaker: halfOpen.maxWait must be a positive number, or Infinity, got -1',
+    );
     expect(() => circuitBreaker({ halfOpen: { maxWait: Infinity } })).not.toThrow();
   });
 });
@@ -46,16 +50,27 @@ describe('unknown options are errors', () => {
     ['injectLatency', () => injectLatency({ rate: 0, ms: 1, delay: 1 } as never), 'delay'],
     ['retryBudget', () => retryBudget({ percent: 1 } as never), 'percent'],
     ['resilientFetch', () => resilientFetch(retry(), { retries: 2 } as never), 'retries'],
-    ['circuitBreaker window', () => circuitBreaker({ window: { kind: 'count', size: 5, length: 1 } } as never), 'length'],
+    [
+      'circuitBreaker window',
+      () => circuitBreaker({ window: { kind: 'count', size: 5, length: 1 } } as never),
+      'length',
+    ],
     ['circuitBreaker halfOpen', () => circuitBreaker({ halfOpen: { maxProbes: 1 } } as never), 'maxProbes'],
-    ['circuitBreaker slowCall', () => circuitBreaker({ slowCall: { ms: 1, rate: 0.5, threshold: 1 } } as never), 'threshold'],
+    [
+      'circuitBreaker slowCall',
+      () => circuitBreaker({ slowCall: { ms: 1, rate: 0.5, threshold: 1 } } as never),
+      'threshold',
+    ],
   ])('%s rejects an unknown key with a TypeError naming it', (_, make, key) => {
     expect(make).toThrow(TypeError);
     expect(make).toThrow(new RegExp(`unknown option (\\w+\\.)?${key}\\b`));
   });
 
   it.each([
-    [() => circuitBreaker({ halfOpenAfter: 1_000 } as never), "circuitBreaker: unknown option halfOpenAfter (cockatiel's name; use openFor)"],
+    [
+      () => circuitBreaker({ halfOpenAfter: 1_000 } as never),
+      "circuitBreaker: unknown option halfOpenAfter (cockatiel's name; use openFor)",
+    ],
     [() => circuitBreaker({ resetTimeout: 1_000 } as never), "(opossum's name; use openFor)"],
     [() => circuitBreaker({ errorThresholdPercentage: 50 } as never), "(opossum's name; use failureRate"],
     [() => circuitBreaker({ volumeThreshold: 10 } as never), "(opossum's name; use minimumCalls)"],
@@ -76,7 +91,7 @@ describe('unknown options are errors', () => {
     [() => hedge({ delay: 10, maxHedgedAttempts: 2 } as never), "(Polly's name; use maxHedged)"],
     [() => rateLimit({ limit: 1, perMs: 10, permitLimit: 5 } as never), "(Polly's name; use limit)"],
     [() => retry({ maxattempts: 3 } as never), 'did you mean maxAttempts?'],
-  ])('hints at our name for a peer\'s option', (make, hint) => {
+  ])("hints at our name for a peer's option", (make, hint) => {
     expect(make).toThrow(TypeError);
     expect(make).toThrow(hint);
   });

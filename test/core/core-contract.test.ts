@@ -53,9 +53,9 @@ describe('idempotency keys', () => {
 describe('CallInfo and CallContext', () => {
   it('reads the options, and gives a never-aborting signal when the caller gave none', () => {
     const call = new CallInfo(undefined);
-    expect([call.callerSignal, call.idempotentOption, call.key, call.correlationId, call.aborted, call.reason]).toEqual([
-      undefined, undefined, undefined, undefined, false, undefined,
-    ]);
+    expect([call.callerSignal, call.idempotentOption, call.key, call.correlationId, call.aborted, call.reason]).toEqual(
+      [undefined, undefined, undefined, undefined, false, undefined],
+    );
     const signal = call.signal;
     expect(signal.aborted).toBe(false);
     expect(call.signal).toBe(signal);
@@ -63,9 +63,13 @@ describe('CallInfo and CallContext', () => {
     const withSignal = new CallInfo({ signal: controller.signal, idempotent: true, key: 'k', correlationId: 'c' });
     expect(withSignal.signal).toBe(controller.signal);
     controller.abort('why');
-    expect([withSignal.aborted, withSignal.reason, withSignal.idempotentOption, withSignal.key, withSignal.correlationId]).toEqual([
-      true, 'why', true, 'k', 'c',
-    ]);
+    expect([
+      withSignal.aborted,
+      withSignal.reason,
+      withSignal.idempotentOption,
+      withSignal.key,
+      withSignal.correlationId,
+    ]).toEqual([true, 'why', true, 'k', 'c']);
   });
 
   it('subscribes to and unsubscribes from the caller signal', () => {
@@ -84,7 +88,13 @@ describe('CallInfo and CallContext', () => {
   it('serialises the context without its signal', () => {
     const call = new CallInfo({ key: 'k', correlationId: 'c' });
     const ctx = new CallContext(call, call, 2, true, 99);
-    expect(JSON.parse(JSON.stringify(ctx))).toEqual({ attempt: 2, idempotent: true, key: 'k', correlationId: 'c', deadline: 99 });
+    expect(JSON.parse(JSON.stringify(ctx))).toEqual({
+      attempt: 2,
+      idempotent: true,
+      key: 'k',
+      correlationId: 'c',
+      deadline: 99,
+    });
     expect(ctx.forAttempt(3, false)).toMatchObject({ attempt: 3, idempotent: false, deadline: 99 });
     const scope = new ChildScope();
     expect(ctx.withScope(scope, 5)).toMatchObject({ scope, attempt: 2, deadline: 5 });
@@ -124,7 +134,11 @@ describe('ChildScope', () => {
 
   it('aborts with no subscriber left', () => {
     const scope = new ChildScope();
-    const a = { handleEvent: () => { throw new Error('must not run'); } };
+    const a = {
+      handleEvent: () => {
+        throw new Error('must not run');
+      },
+    };
     scope.subscribe(a);
     scope.unsubscribe(a);
     expect(() => scope.abort('x')).not.toThrow();
@@ -219,31 +233,59 @@ describe('error guards', () => {
 describe('error classes', () => {
   it('carry their message, executed flag and brand', async () => {
     const base = new BreakwaterError('m', true);
-    expect([base.message, base.executed, base.name, isBreakwaterError(base)]).toEqual(['m', true, 'BreakwaterError', true]);
-    const broken = new BrokenCircuitError(7);
-    expect([broken.message, broken.executed, broken.retryAfter, isBrokenCircuitError(broken), isRateLimitedError(broken)]).toEqual([
-      'circuit is open', false, 7, true, false,
+    expect([base.message, base.executed, base.name, isBreakwaterError(base)]).toEqual([
+      'm',
+      true,
+      'BreakwaterError',
+      true,
     ]);
+    const broken = new BrokenCircuitError(7);
+    expect([
+      broken.message,
+      broken.executed,
+      broken.retryAfter,
+      isBrokenCircuitError(broken),
+      isRateLimitedError(broken),
+    ]).toEqual(['circuit is open', false, 7, true, false]);
     const full = new BulkheadRejectedError('full');
     const queued = new BulkheadRejectedError('queueTimeout');
-    expect([full.message, full.executed, full.reason, isBulkheadRejectedError(full)]).toEqual(['bulkhead is full', false, 'full', true]);
+    expect([full.message, full.executed, full.reason, isBulkheadRejectedError(full)]).toEqual([
+      'bulkhead is full',
+      false,
+      'full',
+      true,
+    ]);
     expect([queued.message, queued.reason]).toEqual(['bulkhead queue timeout', 'queueTimeout']);
     const limited = new RateLimitedError(3);
-    expect([limited.message, limited.executed, limited.retryAfter, isRateLimitedError(limited), isBulkheadRejectedError(limited)]).toEqual([
-      'rate limit exceeded', false, 3, true, false,
-    ]);
+    expect([
+      limited.message,
+      limited.executed,
+      limited.retryAfter,
+      isRateLimitedError(limited),
+      isBulkheadRejectedError(limited),
+    ]).toEqual(['rate limit exceeded', false, 3, true, false]);
     const isolated = new IsolatedCircuitError();
-    expect([isolated.executed, isIsolatedCircuitError(isolated), isBrokenCircuitError(isolated)]).toEqual([false, true, false]);
+    expect([isolated.executed, isIsolatedCircuitError(isolated), isBrokenCircuitError(isolated)]).toEqual([
+      false,
+      true,
+      false,
+    ]);
   });
 });
 
 describe('pipeline and execute validation', () => {
   it('rejects a non-function with the policy name, and a non-policy argument by position', async () => {
     await expect(pipeline().execute(5 as never)).rejects.toThrow('pipeline: execute expects a function, got number');
-    await expect(timeout(1, { name: 'db' }).execute('x' as never)).rejects.toThrow('db: execute expects a function, got string');
-    expect(() => pipeline(timeout(1), null as never)).toThrow('pipeline: argument 2 must be a policy (an object with execute), got null');
+    await expect(timeout(1, { name: 'db' }).execute('x' as never)).rejects.toThrow(
+      'db: execute expects a function, got string',
+    );
+    expect(() => pipeline(timeout(1), null as never)).toThrow(
+      'pipeline: argument 2 must be a policy (an object with execute), got null',
+    );
     expect(() => pipeline(timeout(1), {} as never)).toThrow('pipeline: argument 2 must be a policy');
-    expect(() => pipeline(5 as never)).toThrow('pipeline: argument 1 must be a policy (an object with execute), got number');
+    expect(() => pipeline(5 as never)).toThrow(
+      'pipeline: argument 1 must be a policy (an object with execute), got number',
+    );
   });
 
   it('keeps a frozen copy of its policies', async () => {
@@ -256,7 +298,9 @@ describe('pipeline and execute validation', () => {
 
   it('runs the last policy with the function itself, and every policy in order', async () => {
     const order: string[] = [];
-    const outside = { execute: <T>(fn: (ctx: never) => T) => (order.push('foreign'), Promise.resolve(fn({} as never))) };
+    const outside = {
+      execute: <T>(fn: (ctx: never) => T) => (order.push('foreign'), Promise.resolve(fn({} as never))),
+    };
     const p = pipeline(timeout(100), outside as never, timeout(50));
     await expect(p.execute((ctx) => ctx.deadline)).resolves.toBeTypeOf('number');
     expect(order).toEqual(['foreign']);

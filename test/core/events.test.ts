@@ -13,10 +13,18 @@ describe('events: listener isolation', () => {
     const t = timeout(10, { clock });
     const seen: string[] = [];
     const boom = new Error('listener boom');
-    t.on('timeout', () => { seen.push('first'); throw boom; });
-    t.on('timeout', () => { seen.push('second'); });
+    t.on('timeout', () => {
+      seen.push('first');
+      throw boom;
+    });
+    t.on('timeout', () => {
+      seen.push('second');
+    });
     const p = t.execute(never);
-    const outcome = p.then(() => 'resolved', (e: unknown) => (e as Error).name);
+    const outcome = p.then(
+      () => 'resolved',
+      (e: unknown) => (e as Error).name,
+    );
     await clock.advance(10);
     expect(await outcome).toBe('TimeoutError');
     expect(seen).toEqual(['first', 'second']);
@@ -33,7 +41,9 @@ describe('events: listener isolation', () => {
     try {
       const clock = new VirtualClock();
       const t = timeout(10, { clock });
-      t.on('timeout', () => { throw 'plain'; });
+      t.on('timeout', () => {
+        throw 'plain';
+      });
       t.execute(never).catch(() => {});
       await clock.advance(10);
       expect(error).toHaveBeenCalledTimes(1);
@@ -71,7 +81,13 @@ describe('events: listener isolation', () => {
     const clock = new VirtualClock();
     const t = timeout(10, { clock });
     const self = { hits: 0 };
-    t.on('timeout', function (this: typeof self) { this.hits++; }, self);
+    t.on(
+      'timeout',
+      function (this: typeof self) {
+        this.hits++;
+      },
+      self,
+    );
     t.execute(never).catch(() => {});
     await clock.advance(10);
     expect(self.hits).toBe(1);

@@ -29,7 +29,15 @@ function policies(clock: VirtualClock): [string, Policy][] {
     ['rateLimit', rateLimit({ limit: 5, perMs: 1_000, clock })],
     ['injectFault', injectFault({ rate: 0, error: new Error('x'), clock })],
     ['injectLatency', injectLatency({ rate: 1, ms: 10, clock })],
-    ['pipeline', pipeline(retry({ clock }), circuitBreaker({ clock }), bulkhead({ maxConcurrent: 2, clock }), timeout(100, { clock }))],
+    [
+      'pipeline',
+      pipeline(
+        retry({ clock }),
+        circuitBreaker({ clock }),
+        bulkhead({ maxConcurrent: 2, clock }),
+        timeout(100, { clock }),
+      ),
+    ],
   ];
 }
 
@@ -146,7 +154,11 @@ describe('execute checks its options at call time', () => {
           // A wrong key next to a real signal: the signal must not keep a listener.
           const controller = trackedAbortController();
           const options =
-            withRealSignal && typeof given === 'object' && given !== null && !('signal' in given) && !('aborted' in given)
+            withRealSignal &&
+            typeof given === 'object' &&
+            given !== null &&
+            !('signal' in given) &&
+            !('aborted' in given)
               ? { signal: controller.signal, ...given }
               : given;
           let ran = 0;

@@ -44,7 +44,15 @@ describe('a throwing listener or callback is reported as BreakwaterListenerError
   it('reports a throwing onDiscard with the policy and the callback named', async () => {
     const warnings = captureWarnings();
     const boom = new Error('discard bug');
-    const policy = retry({ name: 'orders', idempotent: true, retryOn: (o) => o.ok && o.value === 'bad', onDiscard: () => { throw boom; }, backoff: () => 0 });
+    const policy = retry({
+      name: 'orders',
+      idempotent: true,
+      retryOn: (o) => o.ok && o.value === 'bad',
+      onDiscard: () => {
+        throw boom;
+      },
+      backoff: () => 0,
+    });
     let n = 0;
     await expect(policy.execute(() => (n++ === 0 ? 'bad' : 'good'))).resolves.toBe('good');
     expect(warnings.map((w) => (w as Error).message)).toHaveLength(1);
@@ -54,7 +62,13 @@ describe('a throwing listener or callback is reported as BreakwaterListenerError
   it('reports a throwing failOn and treats it as false (the call counts as a success)', async () => {
     const warnings = captureWarnings();
     const boom = new Error('failOn bug');
-    const breaker = circuitBreaker({ name: 'db', window: { kind: 'consecutive', failures: 1 }, failOn: () => { throw boom; } });
+    const breaker = circuitBreaker({
+      name: 'db',
+      window: { kind: 'consecutive', failures: 1 },
+      failOn: () => {
+        throw boom;
+      },
+    });
     await expect(breaker.execute(() => Promise.reject(new Error('x')))).rejects.toThrow('x');
     expect(breaker.state).toBe('closed');
     expect(warnings).toHaveLength(1);
@@ -64,9 +78,21 @@ describe('a throwing listener or callback is reported as BreakwaterListenerError
   it('reports a throwing retryOn and treats it as false (no retry)', async () => {
     const warnings = captureWarnings();
     const boom = new Error('retryOn bug');
-    const policy = retry({ name: 'r', idempotent: true, retryOn: () => { throw boom; }, backoff: () => 0 });
+    const policy = retry({
+      name: 'r',
+      idempotent: true,
+      retryOn: () => {
+        throw boom;
+      },
+      backoff: () => 0,
+    });
     let calls = 0;
-    await expect(policy.execute(() => { calls++; return Promise.reject(new Error('x')); })).rejects.toThrow('x');
+    await expect(
+      policy.execute(() => {
+        calls++;
+        return Promise.reject(new Error('x'));
+      }),
+    ).rejects.toThrow('x');
     expect(calls).toBe(1);
     expect(warnings).toHaveLength(1);
     expectListenerWarning(warnings[0], 'r', 'retryOn', boom);
@@ -75,9 +101,21 @@ describe('a throwing listener or callback is reported as BreakwaterListenerError
   it('reports a throwing notExecuted and treats it as false (a non-idempotent call is not retried)', async () => {
     const warnings = captureWarnings();
     const boom = new Error('notExecuted bug');
-    const policy = retry({ name: 'n', notExecuted: () => { throw boom; }, backoff: () => 0, warnNotIdempotent: false });
+    const policy = retry({
+      name: 'n',
+      notExecuted: () => {
+        throw boom;
+      },
+      backoff: () => 0,
+      warnNotIdempotent: false,
+    });
     let calls = 0;
-    await expect(policy.execute(() => { calls++; return Promise.reject(new Error('x')); })).rejects.toThrow('x');
+    await expect(
+      policy.execute(() => {
+        calls++;
+        return Promise.reject(new Error('x'));
+      }),
+    ).rejects.toThrow('x');
     expect(calls).toBe(1);
     expect(warnings).toHaveLength(1);
     expectListenerWarning(warnings[0], 'n', 'notExecuted', boom);
@@ -91,7 +129,9 @@ describe('a throwing listener or callback is reported as BreakwaterListenerError
       const boom = new Error('listener bug');
       const clock = new VirtualClock();
       const p = timeout(10, { clock, name: 'browserish' });
-      p.on('timeout', () => { throw boom; });
+      p.on('timeout', () => {
+        throw boom;
+      });
       const r = p.execute(() => new Promise(() => {}));
       const settled = expect(r).rejects.toThrow();
       await clock.advance(10);
@@ -100,6 +140,11 @@ describe('a throwing listener or callback is reported as BreakwaterListenerError
       process.emitWarning = emit;
     }
     expect(spy).toHaveBeenCalledTimes(1);
-    expectListenerWarning(spy.mock.calls[0]?.[0], 'browserish', 'timeout', spy.mock.calls[0]?.[0] && (spy.mock.calls[0][0] as Error).cause);
+    expectListenerWarning(
+      spy.mock.calls[0]?.[0],
+      'browserish',
+      'timeout',
+      spy.mock.calls[0]?.[0] && (spy.mock.calls[0][0] as Error).cause,
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { bulkhead, DEFAULT_PIPELINE_NAME, pipeline, type PipelineEvents, timeout, TimeoutError } from '../../src/index.js';
+import {
+  bulkhead,
+  DEFAULT_PIPELINE_NAME,
+  pipeline,
+  type PipelineEvents,
+  timeout,
+  TimeoutError,
+} from '../../src/index.js';
 import type { EventBase } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
 import { deferred, flush } from '../support/async.js';
@@ -67,7 +74,11 @@ describe('pipeline: names and the settled event', () => {
   it('emits from a nested pipeline too, and nothing is measured while nobody listens', async () => {
     const clock = new VirtualClock();
     let reads = 0;
-    const counting = { now: () => (reads++, clock.now()), setTimeout: clock.setTimeout.bind(clock), clearTimeout: clock.clearTimeout.bind(clock) };
+    const counting = {
+      now: () => (reads++, clock.now()),
+      setTimeout: clock.setTimeout.bind(clock),
+      clearTimeout: clock.clearTimeout.bind(clock),
+    };
     const inner = pipeline({ name: 'inner', clock: counting });
     const outer = pipeline({ name: 'outer', clock: counting }, inner);
     await outer.execute(() => 1);

@@ -8,7 +8,11 @@ describe('pipeline', () => {
     await expect(p.execute(() => 42)).resolves.toBe(42);
     await expect(p.execute(async () => 'x')).resolves.toBe('x');
     const boom = new Error('boom');
-    await expect(p.execute(() => { throw boom; })).rejects.toBe(boom);
+    await expect(
+      p.execute(() => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
     expect(p).toBeInstanceOf(Pipeline);
     expect(p.policies).toEqual([]);
   });
@@ -36,20 +40,31 @@ describe('pipeline', () => {
       execute<T>(fn: (ctx: Context) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T>> {
         order.push(`${label}>`);
         seen.push(options);
-        return Promise.resolve(fn({
-          signal: options?.signal ?? new AbortController().signal,
-          attempt: 1,
-          idempotent: options?.idempotent ?? false,
-          idempotencyKey: 'k',
-          key: options?.key,
-          correlationId: options?.correlationId,
-          deadline: undefined,
-        })).then((v) => { order.push(`<${label}`); return v as Awaited<T>; });
+        return Promise.resolve(
+          fn({
+            signal: options?.signal ?? new AbortController().signal,
+            attempt: 1,
+            idempotent: options?.idempotent ?? false,
+            idempotencyKey: 'k',
+            key: options?.key,
+            correlationId: options?.correlationId,
+            deadline: undefined,
+          }),
+        ).then((v) => {
+          order.push(`<${label}`);
+          return v as Awaited<T>;
+        });
       },
     });
     const p = pipeline(foreign('a'), pipeline(foreign('b'), foreign('c')));
     const ctxs: Context[] = [];
-    await p.execute((ctx) => { ctxs.push(ctx); order.push('fn'); }, { key: 'k1', correlationId: 'c1', idempotent: true });
+    await p.execute(
+      (ctx) => {
+        ctxs.push(ctx);
+        order.push('fn');
+      },
+      { key: 'k1', correlationId: 'c1', idempotent: true },
+    );
     expect(order).toEqual(['a>', 'b>', 'c>', 'fn', '<c', '<b', '<a']);
     for (const o of seen) expect(o).toMatchObject({ key: 'k1', correlationId: 'c1', idempotent: true });
     expect(ctxs[0]).toMatchObject({ key: 'k1', correlationId: 'c1', idempotent: true, attempt: 1 });
@@ -59,8 +74,12 @@ describe('pipeline', () => {
     const clock = new VirtualClock();
     const p = pipeline(timeout(100, { clock }), pipeline(timeout(50, { clock })));
     const keys: string[] = [];
-    await p.execute((ctx) => { keys.push(ctx.idempotencyKey, ctx.idempotencyKey); });
-    await p.execute((ctx) => { keys.push(ctx.idempotencyKey); });
+    await p.execute((ctx) => {
+      keys.push(ctx.idempotencyKey, ctx.idempotencyKey);
+    });
+    await p.execute((ctx) => {
+      keys.push(ctx.idempotencyKey);
+    });
     expect(keys[0]).toBe(keys[1]);
     expect(keys[2]).not.toBe(keys[0]);
     expect(new Set(keys).size).toBe(2);
@@ -77,7 +96,9 @@ describe('pipeline', () => {
 
   it('rejects anything that is not a policy at construction', () => {
     expect(() => pipeline(timeout(1), {} as Policy)).toThrow(TypeError);
-    expect(() => pipeline(timeout(1), null as unknown as Policy)).toThrow('pipeline: argument 2 must be a policy (an object with execute), got null');
+    expect(() => pipeline(timeout(1), null as unknown as Policy)).toThrow(
+      'pipeline: argument 2 must be a policy (an object with execute), got null',
+    );
   });
 
   it('rejects a non-function passed to execute', async () => {
@@ -94,14 +115,17 @@ describe('pipeline', () => {
       }
     };
     try {
-    const clock = new VirtualClock();
-    const p = pipeline(timeout(100, { clock }));
-    await p.execute(() => 1);
-    expect(built).toBe(0);
-    let signal: AbortSignal | undefined;
-    await p.execute((ctx) => { signal = ctx.signal; return 1; });
-    expect(built).toBe(1);
-    expect(signal?.aborted).toBe(false);
+      const clock = new VirtualClock();
+      const p = pipeline(timeout(100, { clock }));
+      await p.execute(() => 1);
+      expect(built).toBe(0);
+      let signal: AbortSignal | undefined;
+      await p.execute((ctx) => {
+        signal = ctx.signal;
+        return 1;
+      });
+      expect(built).toBe(1);
+      expect(signal?.aborted).toBe(false);
     } finally {
       globalThis.AbortController = Original;
     }

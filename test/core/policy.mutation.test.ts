@@ -35,7 +35,17 @@ describe('events', () => {
     const seen: unknown[] = [];
     b.on('stateChange', (e) => seen.push(e));
     b.isolate();
-    expect(seen).toEqual([{ from: 'closed', to: 'isolated', reason: 'isolated', policy: 'db', key: undefined, correlationId: undefined, at: 42 }]);
+    expect(seen).toEqual([
+      {
+        from: 'closed',
+        to: 'isolated',
+        reason: 'isolated',
+        policy: 'db',
+        key: undefined,
+        correlationId: undefined,
+        at: 42,
+      },
+    ]);
   });
 
   it('an event a policy emits only when someone listens reaches its listener', async () => {

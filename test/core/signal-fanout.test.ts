@@ -15,7 +15,9 @@ describe('a caller signal shared by many concurrent calls', () => {
     const policy = pipeline(timeout(1_000, { clock }), timeout(500, { clock }));
     const controller = new AbortController();
     const calls = Array.from({ length: 50 }, (_, i) =>
-      policy.execute(() => new Promise((resolve) => clock.setTimeout(() => resolve(i), i)), { signal: controller.signal }),
+      policy.execute(() => new Promise((resolve) => clock.setTimeout(() => resolve(i), i)), {
+        signal: controller.signal,
+      }),
     );
     expect(listenersOf(controller.signal)).toBe(1);
     await clock.advance(50);

@@ -42,8 +42,16 @@ async function scenario(outer: typeof Breakwater, inner: typeof Breakwater): Pro
   const r = outer.retry({ clock, idempotent: true, backoff: () => 0 });
   const policy = outer.pipeline(r, tight, breaker, loose);
   const events: string[] = [];
-  for (const [p, name] of [[breaker, 'success'], [breaker, 'failure'], [tight, 'timeout'], [loose, 'timeout'], [r, 'retry']] as const) {
-    (p as { on(e: string, f: (x: { correlationId?: string; policy: string }) => void): void }).on(name, (x) => events.push(`${x.policy}:${name}:${String(x.correlationId)}`));
+  for (const [p, name] of [
+    [breaker, 'success'],
+    [breaker, 'failure'],
+    [tight, 'timeout'],
+    [loose, 'timeout'],
+    [r, 'retry'],
+  ] as const) {
+    (p as { on(e: string, f: (x: { correlationId?: string; policy: string }) => void): void }).on(name, (x) =>
+      events.push(`${x.policy}:${name}:${String(x.correlationId)}`),
+    );
   }
   const deadlines: (number | undefined)[] = [];
   const keys: string[] = [];
@@ -61,11 +69,24 @@ async function scenario(outer: typeof Breakwater, inner: typeof Breakwater): Pro
     { signal: caller.signal, correlationId: 'c-1', key: 'k' },
   );
   let settled: unknown = 'not settled';
-  void result.then((v) => (settled = v), (e: unknown) => (settled = e));
+  void result.then(
+    (v) => (settled = v),
+    (e: unknown) => (settled = e),
+  );
   await clock.advance(1_000);
   await clock.advance(0);
-  for (const s of signals) reasons.push(s.aborted ? [outer.isTimeoutError(s.reason), inner.isTimeoutError(s.reason)] : 'not aborted');
-  return { deadlines, sameKey: keys[0] === keys[1], keys: keys.map((k) => k === keys[0]), reasons, events, settled, pending: clock.pending, state: breaker.state };
+  for (const s of signals)
+    reasons.push(s.aborted ? [outer.isTimeoutError(s.reason), inner.isTimeoutError(s.reason)] : 'not aborted');
+  return {
+    deadlines,
+    sameKey: keys[0] === keys[1],
+    keys: keys.map((k) => k === keys[0]),
+    reasons,
+    events,
+    settled,
+    pending: clock.pending,
+    state: breaker.state,
+  };
 }
 
 describe.each([
@@ -77,7 +98,7 @@ describe.each([
     expect(outer.TimeoutPolicy).not.toBe(inner.TimeoutPolicy);
   });
 
-  it('keeps the outer timeout\'s deadline, the signal, the idempotency key and the events, as one copy does', async () => {
+  it("keeps the outer timeout's deadline, the signal, the idempotency key and the events, as one copy does", async () => {
     const { outer, inner } = copies();
     const mixed = await scenario(outer, inner);
     expect((mixed.deadlines as unknown[])[0]).toBe(1_000);
@@ -87,16 +108,19 @@ describe.each([
     expect(mixed.pending).toBe(0);
   });
 
-  it('aborts the inner function on the caller\'s abort', async () => {
+  it("aborts the inner function on the caller's abort", async () => {
     const { outer, inner } = copies();
     const clock = new testing.VirtualClock();
     const policy = outer.pipeline(outer.bulkhead({ maxConcurrent: 1, clock }), inner.timeout(1_000, { clock }));
     const caller = new AbortController();
     let signal: AbortSignal | undefined;
-    const result = policy.execute((ctx) => {
-      signal = ctx.signal;
-      return new Promise(() => {});
-    }, { signal: caller.signal });
+    const result = policy.execute(
+      (ctx) => {
+        signal = ctx.signal;
+        return new Promise(() => {});
+      },
+      { signal: caller.signal },
+    );
     caller.abort(new Error('bye'));
     await expect(result).rejects.toThrow('bye');
     expect(signal?.aborted).toBe(true);
@@ -112,9 +136,12 @@ describe.each([
     const r = outer.retry({ clock, idempotent: true });
     r.on('retry', ({ attempt }) => retries.push(attempt));
     let error: unknown = 'not settled';
-    void outer.pipeline(r, breaker).execute(() => 'never').catch((e: unknown) => {
-      error = e;
-    });
+    void outer
+      .pipeline(r, breaker)
+      .execute(() => 'never')
+      .catch((e: unknown) => {
+        error = e;
+      });
     await new Promise((resolve) => setImmediate(resolve));
     expect(retries).toEqual([]);
     expect(outer.isBrokenCircuitError(error)).toBe(true);

@@ -46,7 +46,11 @@ describe('number validators', () => {
   it('positiveFinite', () => {
     expect(positiveFinite('p', 'o', 0.5)).toBe(0.5);
     throwsExactly(() => positiveFinite('p', 'o', 0), RangeError, 'p: o must be a positive finite number, got 0');
-    throwsExactly(() => positiveFinite('p', 'o', Infinity), RangeError, 'p: o must be a positive finite number, got Infinity');
+    throwsExactly(
+      () => positiveFinite('p', 'o', Infinity),
+      RangeError,
+      'p: o must be a positive finite number, got Infinity',
+    );
     throwsExactly(() => positiveFinite('p', 'o', '1'), TypeError, 'p: o must be a positive finite number, got "1"');
   });
 
@@ -54,7 +58,11 @@ describe('number validators', () => {
     expect(nonNegativeFinite('p', 'o', 0)).toBe(0);
     throwsExactly(() => nonNegativeFinite('p', 'o', -1), RangeError, 'p: o must be a finite number >= 0, got -1');
     throwsExactly(() => nonNegativeFinite('p', 'o', NaN), RangeError, 'p: o must be a finite number >= 0, got NaN');
-    throwsExactly(() => nonNegativeFinite('p', 'o', Infinity), RangeError, 'p: o must be a finite number >= 0, got Infinity');
+    throwsExactly(
+      () => nonNegativeFinite('p', 'o', Infinity),
+      RangeError,
+      'p: o must be a finite number >= 0, got Infinity',
+    );
     throwsExactly(() => nonNegativeFinite('p', 'o', null), TypeError, 'p: o must be a finite number >= 0, got null');
   });
 
@@ -62,11 +70,23 @@ describe('number validators', () => {
     expect(integerAtLeast('p', 'o', 3, 1)).toBe(3);
     expect(integerAtLeast('p', 'o', 1, 1)).toBe(1);
     expect(integerAtLeast('p', 'o', Infinity, 1, true)).toBe(Infinity);
-    throwsExactly(() => integerAtLeast('p', 'o', Infinity, 1), RangeError, 'p: o must be an integer >= 1, got Infinity');
-    throwsExactly(() => integerAtLeast('p', 'o', 0, 1, true), RangeError, 'p: o must be an integer >= 1, or Infinity, got 0');
+    throwsExactly(
+      () => integerAtLeast('p', 'o', Infinity, 1),
+      RangeError,
+      'p: o must be an integer >= 1, got Infinity',
+    );
+    throwsExactly(
+      () => integerAtLeast('p', 'o', 0, 1, true),
+      RangeError,
+      'p: o must be an integer >= 1, or Infinity, got 0',
+    );
     throwsExactly(() => integerAtLeast('p', 'o', 1.5, 1), RangeError, 'p: o must be an integer >= 1, got 1.5');
     throwsExactly(() => integerAtLeast('p', 'o', 5.5, 1), RangeError, 'p: o must be an integer >= 1, got 5.5');
-    throwsExactly(() => integerAtLeast('p', 'o', -Infinity, 0, true), RangeError, 'p: o must be an integer >= 0, or Infinity, got -Infinity');
+    throwsExactly(
+      () => integerAtLeast('p', 'o', -Infinity, 0, true),
+      RangeError,
+      'p: o must be an integer >= 0, or Infinity, got -Infinity',
+    );
     throwsExactly(() => integerAtLeast('p', 'o', '2', 0), TypeError, 'p: o must be an integer >= 0, got "2"');
   });
 

@@ -38,7 +38,10 @@ class RecordingPolicy implements Policy {
 }
 
 /** A Response whose body records whether it was cancelled. */
-function trackedResponse(status: number, headers: Record<string, string> = {}): { response: Response; cancelled: () => boolean } {
+function trackedResponse(
+  status: number,
+  headers: Record<string, string> = {},
+): { response: Response; cancelled: () => boolean } {
   let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -99,13 +102,18 @@ describe('resilientFetch idempotency by method', () => {
     ['a Headers object', new Headers({ 'IDEMPOTENCY-KEY': 'a' })],
   ])('treats a POST carrying an Idempotency-Key in %s as idempotent', async (_label, headers) => {
     const policy = new RecordingPolicy();
-    await resilientFetch(policy, { fetch: okFetch })('http://h.test/', { method: 'POST', headers: headers as HeadersInit });
+    await resilientFetch(policy, { fetch: okFetch })('http://h.test/', {
+      method: 'POST',
+      headers: headers as HeadersInit,
+    });
     expect(policy.options[0]?.idempotent).toBe(true);
   });
 
   it('reads the key from a Request and its method', async () => {
     const policy = new RecordingPolicy();
-    await resilientFetch(policy, { fetch: okFetch })(new Request('http://h.test/', { method: 'PATCH', headers: { 'Idempotency-Key': 'x' } }));
+    await resilientFetch(policy, { fetch: okFetch })(
+      new Request('http://h.test/', { method: 'PATCH', headers: { 'Idempotency-Key': 'x' } }),
+    );
     expect(policy.options[0]?.idempotent).toBe(true);
   });
 
@@ -126,7 +134,11 @@ describe('resilientFetch idempotency by method', () => {
   it('never marks a request with a stream body idempotent (a stream is sent once)', async () => {
     const policy = new RecordingPolicy();
     const body = new ReadableStream({ start: (c) => c.close() });
-    await resilientFetch(policy, { fetch: okFetch })('http://h.test/', { method: 'PUT', body, duplex: 'half' } as RequestInit);
+    await resilientFetch(policy, { fetch: okFetch })('http://h.test/', {
+      method: 'PUT',
+      body,
+      duplex: 'half',
+    } as RequestInit);
     expect(policy.options[0]?.idempotent).toBe(false);
   });
 
@@ -171,7 +183,13 @@ describe('resilientFetch status classification', () => {
     expect(error).toBeInstanceOf(HttpStatusError);
     expect(isBreakwaterError(error)).toBe(true);
     const e = error as HttpStatusError;
-    expect([e.status, e.retryAfter, e.executed, e.name, e.message]).toEqual([503, 7_000, true, 'HttpStatusError', 'HTTP 503']);
+    expect([e.status, e.retryAfter, e.executed, e.name, e.message]).toEqual([
+      503,
+      7_000,
+      true,
+      'HttpStatusError',
+      'HTTP 503',
+    ]);
     expect(e.response).toBe(response);
   });
 
@@ -183,7 +201,9 @@ describe('resilientFetch status classification', () => {
 
   it.each([200, 204, 301, 400, 404, 501, 505])('lets %i through as a success by default', async (status) => {
     const policy = new RecordingPolicy();
-    const res = await resilientFetch(policy, { fetch: () => Promise.resolve(new Response(null, { status })) })('http://h.test/');
+    const res = await resilientFetch(policy, { fetch: () => Promise.resolve(new Response(null, { status })) })(
+      'http://h.test/',
+    );
     expect(res.status).toBe(status);
     expect(policy.errors).toHaveLength(0);
   });
@@ -278,9 +298,12 @@ describe('resilientFetch discarded bodies', () => {
       return Promise.resolve(t.response);
     };
     const controller = new AbortController();
-    const pending = resilientFetch(retry({ maxAttempts: 3, backoff: constant(0), clock }), { fetch })('http://h.test/', {
-      signal: controller.signal,
-    });
+    const pending = resilientFetch(retry({ maxAttempts: 3, backoff: constant(0), clock }), { fetch })(
+      'http://h.test/',
+      {
+        signal: controller.signal,
+      },
+    );
     await clock.advance(0);
     controller.abort('gone');
     await expect(pending).rejects.toBe('gone');
@@ -319,14 +342,38 @@ describe('parseRetryAfter', () => {
 describe('resilientFetch bad input', () => {
   const policy = new RecordingPolicy();
   it.each([
-    [() => resilientFetch(null as unknown as Policy), TypeError, 'resilientFetch: policy must be an object with an execute method, got null'],
+    [
+      () => resilientFetch(null as unknown as Policy),
+      TypeError,
+      'resilientFetch: policy must be an object with an execute method, got null',
+    ],
     [() => resilientFetch(policy, 5 as never), TypeError, 'resilientFetch: options must be an object, got 5'],
-    [() => resilientFetch(policy, { failOn: 'x' as never }), TypeError, 'resilientFetch: failOn must be a function or an array of HTTP statuses, got "x"'],
-    [() => resilientFetch(policy, { failOn: [503, 99] }), RangeError, 'resilientFetch: failOn must list HTTP statuses (integers 100 to 599), got 99 in the list'],
-    [() => resilientFetch(policy, { maxRetryAfter: -1 }), RangeError, 'resilientFetch: maxRetryAfter must be a finite number >= 0, got -1'],
-    [() => resilientFetch(policy, { idempotencyKeys: 'yes' as never }), TypeError, 'resilientFetch: idempotencyKeys must be a boolean, got "yes"'],
+    [
+      () => resilientFetch(policy, { failOn: 'x' as never }),
+      TypeError,
+      'resilientFetch: failOn must be a function or an array of HTTP statuses, got "x"',
+    ],
+    [
+      () => resilientFetch(policy, { failOn: [503, 99] }),
+      RangeError,
+      'resilientFetch: failOn must list HTTP statuses (integers 100 to 599), got 99 in the list',
+    ],
+    [
+      () => resilientFetch(policy, { maxRetryAfter: -1 }),
+      RangeError,
+      'resilientFetch: maxRetryAfter must be a finite number >= 0, got -1',
+    ],
+    [
+      () => resilientFetch(policy, { idempotencyKeys: 'yes' as never }),
+      TypeError,
+      'resilientFetch: idempotencyKeys must be a boolean, got "yes"',
+    ],
     [() => resilientFetch(policy, { fetch: 1 as never }), TypeError, 'resilientFetch: fetch must be a function, got 1'],
-    [() => resilientFetch(policy, { key: 'host' as never }), TypeError, 'resilientFetch: key must be a function, got "host"'],
+    [
+      () => resilientFetch(policy, { key: 'host' as never }),
+      TypeError,
+      'resilientFetch: key must be a function, got "host"',
+    ],
     [() => resilientFetch(policy, { now: 0 as never }), TypeError, 'resilientFetch: now must be a function, got 0'],
   ])('rejects bad input %#', (make, type, message) => {
     expect(make).toThrow(type);
@@ -351,7 +398,9 @@ const once: Policy = {
 };
 
 /** A fake fetch that answers from a list and records what it was given. */
-function fakeFetch(responses: (() => Response)[]): FetchFunction & { calls: { input: unknown; init: RequestInit | undefined }[] } {
+function fakeFetch(
+  responses: (() => Response)[],
+): FetchFunction & { calls: { input: unknown; init: RequestInit | undefined }[] } {
   const calls: { input: unknown; init: RequestInit | undefined }[] = [];
   const fn = ((input: unknown, init?: RequestInit) => {
     const make = responses[Math.min(calls.length, responses.length - 1)] as () => Response;
@@ -369,9 +418,9 @@ afterEach(() => {
 describe('HttpStatusError: message and guard', () => {
   it('its message is "HTTP <status>", with the status text when there is one', () => {
     expect(new HttpStatusError(new Response(null, { status: 503 }), undefined).message).toBe('HTTP 503');
-    expect(new HttpStatusError(new Response(null, { status: 503, statusText: 'Service Unavailable' }), 10).message).toBe(
-      'HTTP 503 Service Unavailable',
-    );
+    expect(
+      new HttpStatusError(new Response(null, { status: 503, statusText: 'Service Unavailable' }), 10).message,
+    ).toBe('HTTP 503 Service Unavailable');
   });
 
   it('isHttpStatusError is false, and never throws, for null, undefined, primitives and plain objects', () => {
@@ -387,7 +436,9 @@ describe('resilientFetch: validation of failOn, policy and fetch', () => {
     [[500.5], 'got 500.5 in the list'],
     [['500'], 'got "500" in the list'],
   ])('failOn %j is a RangeError naming the bad status', (failOn, got) => {
-    expect(() => resilientFetch(once, { fetch: fakeFetch([() => new Response()]), failOn: failOn as never })).toThrow(RangeError);
+    expect(() => resilientFetch(once, { fetch: fakeFetch([() => new Response()]), failOn: failOn as never })).toThrow(
+      RangeError,
+    );
     expect(() => resilientFetch(once, { fetch: fakeFetch([() => new Response()]), failOn: failOn as never })).toThrow(
       `resilientFetch: failOn must list HTTP statuses (integers 100 to 599), ${got}`,
     );
@@ -405,13 +456,17 @@ describe('resilientFetch: validation of failOn, policy and fetch', () => {
     [{}, 'got an object'],
   ])('a policy of %j is a TypeError naming it', (policy, got) => {
     expect(() => resilientFetch(policy as never)).toThrow(TypeError);
-    expect(() => resilientFetch(policy as never)).toThrow(`resilientFetch: policy must be an object with an execute method, ${got}`);
+    expect(() => resilientFetch(policy as never)).toThrow(
+      `resilientFetch: policy must be an object with an execute method, ${got}`,
+    );
   });
 
   it('without a global fetch and no fetch option it is a TypeError', () => {
     vi.stubGlobal('fetch', undefined);
     expect(() => resilientFetch(once)).toThrow(TypeError);
-    expect(() => resilientFetch(once)).toThrow('resilientFetch: fetch must be a function (this runtime has no global fetch), got undefined');
+    expect(() => resilientFetch(once)).toThrow(
+      'resilientFetch: fetch must be a function (this runtime has no global fetch), got undefined',
+    );
   });
 });
 

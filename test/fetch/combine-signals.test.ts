@@ -5,7 +5,8 @@ describe.each([
   ['AbortSignal.any', undefined],
   ['the listener fallback (no AbortSignal.any)', null],
 ])('combineSignals with %s', (_label, mode) => {
-  const combine = (a: AbortSignal, b: AbortSignal) => (mode === null ? combineSignals(a, b, null) : combineSignals(a, b));
+  const combine = (a: AbortSignal, b: AbortSignal) =>
+    mode === null ? combineSignals(a, b, null) : combineSignals(a, b);
 
   it.each([0, 1])('aborts with the reason of signal %i when it aborts first', (which) => {
     const controllers = [new AbortController(), new AbortController()] as const;

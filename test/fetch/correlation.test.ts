@@ -41,7 +41,8 @@ describe('resilientFetch correlationId against a real HTTP server', () => {
   it('sends the same ID on a hedge as on the attempt it races', async () => {
     const held: ServerResponse[] = [];
     server.reset((_req, res, n) => {
-      if (n === 1) held.push(res); // the first attempt hangs: the hedge wins
+      if (n === 1)
+        held.push(res); // the first attempt hangs: the hedge wins
       else reply(res, 200, 'hedged');
     });
     const policy = hedge({ delay: 20 });
@@ -63,9 +64,23 @@ describe('resilientFetch correlationId against a real HTTP server', () => {
     policy.on('attempt', (e) => ids.push(e.correlationId));
     const http = resilientFetch(policy, { correlationId: () => 'from-function' });
     await http(`${server.url}/a`, { headers: { 'X-Correlation-ID': 'from-caller' } });
-    await http(new Request(`${server.url}/b`, { headers: [['x-correlation-id', 'on-request'], ['x-other', 'kept']] }));
+    await http(
+      new Request(`${server.url}/b`, {
+        headers: [
+          ['x-correlation-id', 'on-request'],
+          ['x-other', 'kept'],
+        ],
+      }),
+    );
     await http(new Request(`${server.url}/c`, { headers: { 'x-other': 'kept' } }));
-    expect(headersReceived('x-correlation-id')).toEqual(['from-caller', 'from-caller', 'on-request', 'on-request', 'from-function', 'from-function']);
+    expect(headersReceived('x-correlation-id')).toEqual([
+      'from-caller',
+      'from-caller',
+      'on-request',
+      'on-request',
+      'from-function',
+      'from-function',
+    ]);
     expect(headersReceived('x-other')).toEqual([undefined, undefined, 'kept', 'kept', 'kept', 'kept']);
     // The call's correlationId is the function's, whatever went on the wire.
     expect(ids).toEqual(Array(6).fill('from-function'));
@@ -84,7 +99,9 @@ describe('resilientFetch correlationId against a real HTTP server', () => {
 
   it('sends it under correlationHeader, or not at all with false (the events still carry it)', async () => {
     server.reset((_req, res) => reply(res, 200, 'ok'));
-    await resilientFetch(quickRetry(), { correlationId: () => 'abc', correlationHeader: 'X-Request-Id' })(`${server.url}/named`);
+    await resilientFetch(quickRetry(), { correlationId: () => 'abc', correlationHeader: 'X-Request-Id' })(
+      `${server.url}/named`,
+    );
     const silent = quickRetry();
     const ids: unknown[] = [];
     silent.on('attempt', (e) => ids.push(e.correlationId));
@@ -107,7 +124,9 @@ describe('resilientFetch correlationId against a real HTTP server', () => {
   it('rejects the call, sending nothing, when the function gives something other than a string or throws', async () => {
     server.reset((_req, res) => reply(res, 200, 'ok'));
     const wrong = resilientFetch(quickRetry(), { correlationId: () => 42 as never });
-    await expect(wrong(`${server.url}/x`)).rejects.toThrow(new TypeError('resilientFetch: correlationId must return a string or undefined, got 42'));
+    await expect(wrong(`${server.url}/x`)).rejects.toThrow(
+      new TypeError('resilientFetch: correlationId must return a string or undefined, got 42'),
+    );
     const boom = new Error('no store');
     const throwing = resilientFetch(quickRetry(), {
       correlationId: () => {
@@ -120,7 +139,9 @@ describe('resilientFetch correlationId against a real HTTP server', () => {
 
   it('checks the options at construction', () => {
     const policy = quickRetry();
-    expect(() => resilientFetch(policy, { correlationId: 'abc' as never })).toThrow(new TypeError('resilientFetch: correlationId must be a function, got "abc"'));
+    expect(() => resilientFetch(policy, { correlationId: 'abc' as never })).toThrow(
+      new TypeError('resilientFetch: correlationId must be a function, got "abc"'),
+    );
     expect(() => resilientFetch(policy, { correlationHeader: 'bad header' })).toThrow(
       new TypeError('resilientFetch: correlationHeader must be a header name or false, got "bad header"'),
     );

@@ -71,7 +71,10 @@ export class LocalServer {
 
 /** Answers `status` with a body, and a `Retry-After` when given. */
 export function reply(res: ServerResponse, status: number, body: string | Buffer, retryAfter?: string): void {
-  const headers: Record<string, string | number> = { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = {
+    'content-type': 'text/plain',
+    'content-length': Buffer.byteLength(body),
+  };
   if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
   res.writeHead(status, headers);
   res.end(body);

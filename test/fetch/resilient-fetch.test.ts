@@ -54,7 +54,11 @@ describe('resilientFetch against a real HTTP server', () => {
   it("retries a POST Request that carries its own Idempotency-Key, keeping the caller's key and body", async () => {
     server.reset((_req, res, n) => (n < 3 ? reply(res, 502, 'bad gateway') : reply(res, 200, 'ok')));
     const http = resilientFetch(quickRetry(3), { idempotencyKeys: true });
-    const request = new Request(`${server.url}/pay`, { method: 'POST', body: 'amount=5', headers: { 'Idempotency-Key': 'caller-key-1' } });
+    const request = new Request(`${server.url}/pay`, {
+      method: 'POST',
+      body: 'amount=5',
+      headers: { 'Idempotency-Key': 'caller-key-1' },
+    });
     const res = await http(request);
     expect(res.status).toBe(200);
     expect(server.received.map((r) => [r.headers['idempotency-key'], r.body])).toEqual([

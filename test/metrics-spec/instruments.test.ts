@@ -13,9 +13,21 @@ describe('the metrics table', () => {
       ['breakwater.pipeline.duration', 'pipeline_duration_seconds', 'histogram', 's', 'breakwater.outcome error.type'],
       ['breakwater.call.duration', 'call_duration_seconds', 'histogram', 's', 'breakwater.outcome error.type'],
       ['breakwater.bulkhead.queue_wait', 'bulkhead_queue_wait_seconds', 'histogram', 's', ''],
-      ['breakwater.attempt.duration', 'attempt_duration_seconds', 'histogram', 's', 'breakwater.attempt breakwater.outcome'],
+      [
+        'breakwater.attempt.duration',
+        'attempt_duration_seconds',
+        'histogram',
+        's',
+        'breakwater.attempt breakwater.outcome',
+      ],
       ['breakwater.circuit_breaker.state', 'circuit_breaker_state', 'gauge', '{breaker}', 'breakwater.state'],
-      ['breakwater.circuit_breaker.transitions', 'circuit_breaker_transitions_total', 'counter', '{transition}', 'breakwater.from breakwater.to breakwater.reason'],
+      [
+        'breakwater.circuit_breaker.transitions',
+        'circuit_breaker_transitions_total',
+        'counter',
+        '{transition}',
+        'breakwater.from breakwater.to breakwater.reason',
+      ],
       ['breakwater.circuit_breaker.failure_rate', 'circuit_breaker_failure_rate', 'gauge', '1', ''],
       ['breakwater.bulkhead.active', 'bulkhead_active', 'upDownCounter', '{call}', ''],
       ['breakwater.bulkhead.queued', 'bulkhead_queued', 'upDownCounter', '{call}', ''],
@@ -69,7 +81,10 @@ describe('the built entries', () => {
         await registry.metrics();
         await reader.collect();
         console.log('done');`;
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       const code = await new Promise<number | null>((resolve) => {

@@ -48,7 +48,13 @@ describe('health: an adaptive bulkhead', () => {
     const gate = deferred<void>();
     const call = policy.execute(() => gate.promise);
     await flush();
-    expect(checked(health(policy)).policies[0]).toMatchObject({ status: 'degraded', limit: 1, active: 1, queued: 0, maxQueue: 0 });
+    expect(checked(health(policy)).policies[0]).toMatchObject({
+      status: 'degraded',
+      limit: 1,
+      active: 1,
+      queued: 0,
+      maxQueue: 0,
+    });
     gate.resolve();
     await call;
   });
@@ -57,7 +63,10 @@ describe('health: an adaptive bulkhead', () => {
 describe('health: a shared store', () => {
   it('given as the target: its name and degraded flag, degraded while degraded', () => {
     const store = memoryStore({ clock: new VirtualClock() });
-    expect(checked(health(store))).toEqual({ status: 'ok', policies: [{ name: 'memory', kind: 'store', status: 'ok', degraded: false }] });
+    expect(checked(health(store))).toEqual({
+      status: 'ok',
+      policies: [{ name: 'memory', kind: 'store', status: 'ok', degraded: false }],
+    });
     store.degrade();
     expect(checked(health(store))).toEqual({
       status: 'degraded',
@@ -68,13 +77,24 @@ describe('health: a shared store', () => {
   });
 
   it.each([
-    ['a rate limit', (store: ReturnType<typeof memoryStore>, clock: VirtualClock) => rateLimit({ name: 'api', limit: 5, perMs: 1_000, store, clock })],
-    ['a cache', (store: ReturnType<typeof memoryStore>, clock: VirtualClock) => cache({ ttl: 1_000, name: 'api', store, clock })],
+    [
+      'a rate limit',
+      (store: ReturnType<typeof memoryStore>, clock: VirtualClock) =>
+        rateLimit({ name: 'api', limit: 5, perMs: 1_000, store, clock }),
+    ],
+    [
+      'a cache',
+      (store: ReturnType<typeof memoryStore>, clock: VirtualClock) => cache({ ttl: 1_000, name: 'api', store, clock }),
+    ],
   ])('reached through %s: the store on its entry, the policy degraded while it is', (_, make) => {
     const clock = new VirtualClock();
     const store = memoryStore({ clock });
     const target = pipeline(make(store, clock));
-    expect(checked(health(target)).policies[1]).toMatchObject({ name: 'api', status: 'ok', store: { name: 'memory', degraded: false } });
+    expect(checked(health(target)).policies[1]).toMatchObject({
+      name: 'api',
+      status: 'ok',
+      store: { name: 'memory', degraded: false },
+    });
     store.degrade();
     const report = checked(health(target));
     expect(report.status).toBe('degraded');

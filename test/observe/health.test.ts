@@ -57,11 +57,20 @@ describe('health', () => {
   it('reports a pipeline of every kind and a keyed pool of 10,000 keys: schema-valid, bounded, worst status, no timer, only lazy changes', async () => {
     const clock = new VirtualClock();
     const budget = retryBudget({ clock });
-    const hosts = keyed((host) => circuitBreaker({ name: `breaker-${host}`, window: { kind: 'consecutive', failures: 1 }, openFor: 1_000, clock }), {
-      name: 'hosts',
-      maxKeys: 20_000,
-      clock,
-    });
+    const hosts = keyed(
+      (host) =>
+        circuitBreaker({
+          name: `breaker-${host}`,
+          window: { kind: 'consecutive', failures: 1 },
+          openFor: 1_000,
+          clock,
+        }),
+      {
+        name: 'hosts',
+        maxKeys: 20_000,
+        clock,
+      },
+    );
     for (let i = 0; i < 10_000; i++) await hosts.execute(() => 'ok', { key: `h${i}` });
     // Three hosts fail once and open; one of them will be half-open by the time the report is read.
     for (const key of ['h9000', 'h9001', 'h42']) await hosts.execute(fail, { key }).catch(() => undefined);
@@ -100,14 +109,24 @@ describe('health', () => {
     expect(clock.pending).toBe(timersBefore);
     expect(clock.pending).toBe(0);
     // Only the transitions a read of `state` makes: the three breakers whose openFor passed.
-    expect(changes.sort()).toEqual(['breaker-h42:halfOpen:openElapsed', 'breaker-h9000:halfOpen:openElapsed', 'breaker-h9001:halfOpen:openElapsed']);
+    expect(changes.sort()).toEqual([
+      'breaker-h42:halfOpen:openElapsed',
+      'breaker-h9000:halfOpen:openElapsed',
+      'breaker-h9001:halfOpen:openElapsed',
+    ]);
     expect(pools).toEqual([]);
     expect(report.status).toBe('down');
 
     const top = report.policies[0];
     expect(top).toMatchObject({ kind: 'pipeline', name: 'pipeline', status: 'down' });
     const keyedEntry = report.policies.find((p) => p.kind === 'keyed');
-    expect(keyedEntry).toEqual({ name: 'hosts', kind: 'keyed', status: 'down', size: 10_000, pools: { listed: 50, down: 1, degraded: 3 } });
+    expect(keyedEntry).toEqual({
+      name: 'hosts',
+      kind: 'keyed',
+      status: 'down',
+      size: 10_000,
+      pools: { listed: 50, down: 1, degraded: 3 },
+    });
     const listed = report.policies.filter((p) => p.key !== undefined);
     expect(listed).toHaveLength(50);
     // Unhealthy pools first: the open one, then the half-open ones in the order they were made.
@@ -149,8 +168,18 @@ describe('health', () => {
       maxConcurrent: 4,
       maxQueue: 2,
     });
-    expect(report.policies.find((p) => p.kind === 'retry')).toEqual({ name: 'retry', kind: 'retry', status: 'ok', budget: { available: 10 } });
-    expect(report.policies.find((p) => p.kind === 'rateLimit')).toEqual({ name: 'rateLimit', kind: 'rateLimit', status: 'ok', available: 10 });
+    expect(report.policies.find((p) => p.kind === 'retry')).toEqual({
+      name: 'retry',
+      kind: 'retry',
+      status: 'ok',
+      budget: { available: 10 },
+    });
+    expect(report.policies.find((p) => p.kind === 'rateLimit')).toEqual({
+      name: 'rateLimit',
+      kind: 'rateLimit',
+      status: 'ok',
+      available: 10,
+    });
     expect(report.policies.find((p) => p.kind === 'adaptiveBulkhead')).toEqual({
       name: 'adaptiveBulkhead',
       kind: 'adaptiveBulkhead',
@@ -160,7 +189,12 @@ describe('health', () => {
       queued: 0,
       maxQueue: 0,
     });
-    expect(report.policies.find((p) => p.kind === 'cache')).toEqual({ name: 'cache', kind: 'cache', status: 'ok', size: 12 });
+    expect(report.policies.find((p) => p.kind === 'cache')).toEqual({
+      name: 'cache',
+      kind: 'cache',
+      status: 'ok',
+      size: 12,
+    });
     // The inner pipeline's entry comes before its policies.
     const kinds = report.policies.map((p) => p.kind);
     expect(kinds.indexOf('bulkhead')).toBe(kinds.lastIndexOf('pipeline') + 1);
@@ -174,7 +208,10 @@ describe('health', () => {
 
   it('lists at most `limit` pools (100 by default), and counts the ones left out in every status', async () => {
     const clock = new VirtualClock();
-    const pools = keyed(() => circuitBreaker({ window: { kind: 'consecutive', failures: 1 }, clock }), { maxKeys: 500, clock });
+    const pools = keyed(() => circuitBreaker({ window: { kind: 'consecutive', failures: 1 }, clock }), {
+      maxKeys: 500,
+      clock,
+    });
     for (let i = 0; i < 300; i++) await pools.execute(() => 1, { key: `k${i}` });
     await pools.execute(fail, { key: 'k299' }).catch(() => undefined);
     expect(DEFAULT_HEALTH_LIMIT).toBe(100);
@@ -185,7 +222,9 @@ describe('health', () => {
     expect(byDefault.status).toBe('down');
 
     const none = health(pools, { limit: 0 });
-    expect(none.policies).toEqual([{ name: 'keyed', kind: 'keyed', status: 'down', size: 300, pools: { listed: 0, down: 1, degraded: 0 } }]);
+    expect(none.policies).toEqual([
+      { name: 'keyed', kind: 'keyed', status: 'down', size: 300, pools: { listed: 0, down: 1, degraded: 0 } },
+    ]);
     expect(none.status).toBe('down');
     expectSchemaValid(none);
 
@@ -217,9 +256,15 @@ describe('health', () => {
     const breaker = circuitBreaker({ window: { kind: 'consecutive', failures: 1 }, openFor: 100, clock });
     expect(health(breaker)).toMatchObject({ status: 'ok', policies: [{ state: 'closed', status: 'ok' }] });
     await breaker.execute(fail).catch(() => undefined);
-    expect(health(breaker)).toMatchObject({ status: 'down', policies: [{ state: 'open', status: 'down', stats: { calls: 1, failures: 1 } }] });
+    expect(health(breaker)).toMatchObject({
+      status: 'down',
+      policies: [{ state: 'open', status: 'down', stats: { calls: 1, failures: 1 } }],
+    });
     await clock.advance(100);
-    expect(health(breaker)).toMatchObject({ status: 'degraded', policies: [{ state: 'halfOpen', status: 'degraded' }] });
+    expect(health(breaker)).toMatchObject({
+      status: 'degraded',
+      policies: [{ state: 'halfOpen', status: 'degraded' }],
+    });
     const hold = breaker.isolate();
     const isolated = health(breaker);
     expect(isolated).toMatchObject({ status: 'down', policies: [{ state: 'isolated', status: 'down' }] });
@@ -261,10 +306,16 @@ describe('health', () => {
     expect(health(retry()).policies[0]).toEqual({ name: 'retry', kind: 'retry', status: 'ok' });
   });
 
-  it('reads a shared store through a policy\'s store property: degraded while the store is', () => {
+  it("reads a shared store through a policy's store property: degraded while the store is", () => {
     const store = { name: 'redis', degraded: false };
     const limiter = foreign('rateLimit', { available: 3, store });
-    expect(health(limiter).policies[0]).toEqual({ name: 'rateLimit', kind: 'rateLimit', status: 'ok', available: 3, store: { name: 'redis', degraded: false } });
+    expect(health(limiter).policies[0]).toEqual({
+      name: 'rateLimit',
+      kind: 'rateLimit',
+      status: 'ok',
+      available: 3,
+      store: { name: 'redis', degraded: false },
+    });
     store.degraded = true;
     const report = health(pipeline(limiter));
     expect(report.status).toBe('degraded');
@@ -278,7 +329,9 @@ describe('health', () => {
   it('treats an adaptive bulkhead at its limit with no queue room as degraded', () => {
     expect(health(foreign('adaptiveBulkhead', { limit: 5, active: 5, queued: 0 })).status).toBe('degraded');
     expect(health(foreign('adaptiveBulkhead', { limit: 5, active: 5, queued: 1, maxQueue: 2 })).status).toBe('ok');
-    expect(health(foreign('adaptiveBulkhead', { limit: 5, active: 5, queued: 2, maxQueue: 2 })).status).toBe('degraded');
+    expect(health(foreign('adaptiveBulkhead', { limit: 5, active: 5, queued: 2, maxQueue: 2 })).status).toBe(
+      'degraded',
+    );
   });
 
   it('reports a kind it does not know as ok with name and kind only, and skips what is not a breakwater policy', () => {
@@ -305,16 +358,25 @@ describe('health', () => {
     const report = health(pipeline(pipeline(shared), pipeline(shared), pools));
     expect(report.policies.filter((p) => p.name === 'shared')).toHaveLength(1);
     expect(report.status).toBe('down');
-    expect(report.policies.find((p) => p.kind === 'keyed')).toMatchObject({ size: 2, pools: { listed: 0, down: 0, degraded: 0 } });
+    expect(report.policies.find((p) => p.kind === 'keyed')).toMatchObject({
+      size: 2,
+      pools: { listed: 0, down: 0, degraded: 0 },
+    });
   });
 
   it('rejects a target that is not a policy, a bad limit and unknown options', () => {
-    expect(() => health({} as Policy)).toThrow(new TypeError('health: target must be a breakwater policy (an object with kind and name), got an object'));
+    expect(() => health({} as Policy)).toThrow(
+      new TypeError('health: target must be a breakwater policy (an object with kind and name), got an object'),
+    );
     expect(() => health(null as never)).toThrow(TypeError);
-    expect(() => health(timeout(1), { limit: -1 })).toThrow(new RangeError('health: limit must be an integer >= 0, or Infinity, got -1'));
+    expect(() => health(timeout(1), { limit: -1 })).toThrow(
+      new RangeError('health: limit must be an integer >= 0, or Infinity, got -1'),
+    );
     expect(() => health(timeout(1), { limit: 1.5 })).toThrow(RangeError);
     expect(() => health(timeout(1), { limit: '5' as never })).toThrow(TypeError);
-    expect(() => health(timeout(1), { max: 5 } as never)).toThrow(new TypeError('health: unknown option max (known: limit)'));
+    expect(() => health(timeout(1), { max: 5 } as never)).toThrow(
+      new TypeError('health: unknown option max (known: limit)'),
+    );
     expect(() => health(timeout(1), 5 as never)).toThrow(TypeError);
   });
 });

@@ -32,7 +32,10 @@ class Lines extends Writable {
     done();
   }
   get lines(): string[] {
-    return this.chunks.join('').split('\n').filter((l) => l.length > 0);
+    return this.chunks
+      .join('')
+      .split('\n')
+      .filter((l) => l.length > 0);
   }
   json(): Array<Record<string, unknown>> {
     return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -43,10 +46,33 @@ class Lines extends Writable {
 function bunyanShaped(): EventLogger & { calls: Array<{ level: string; record: EventRecord; msg: string }> } {
   const calls: Array<{ level: string; record: EventRecord; msg: string }> = [];
   const at = (level: string) => (record: EventRecord, msg: string) => void calls.push({ level, record, msg });
-  return { calls, trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal') };
+  return {
+    calls,
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    fatal: at('fatal'),
+  };
 }
 
-const EVENT_NAMES = ['timeout', 'attempt', 'retry', 'giveUp', 'retryBlocked', 'stateChange', 'success', 'failure', 'rejected', 'created', 'evicted', 'fallback', 'dequeued', 'settled'];
+const EVENT_NAMES = [
+  'timeout',
+  'attempt',
+  'retry',
+  'giveUp',
+  'retryBlocked',
+  'stateChange',
+  'success',
+  'failure',
+  'rejected',
+  'created',
+  'evicted',
+  'fallback',
+  'dequeued',
+  'settled',
+];
 
 /** How many listeners each policy has for each event: what detach() must restore. */
 function listenerCounts(policies: ReadonlyArray<{ listenerCount(event: never): number }>): number[][] {
@@ -67,17 +93,33 @@ afterEach(() => {
 });
 
 describe('logEvents', () => {
-  it('writes one pino JSON line per event, with the call\'s correlationId; an opening breaker at warn, the probe that closes it at info', async () => {
+  it("writes one pino JSON line per event, with the call's correlationId; an opening breaker at warn, the probe that closes it at info", async () => {
     const clock = new VirtualClock();
-    const breaker = circuitBreaker({ name: 'payments', window: { kind: 'consecutive', failures: 1 }, openFor: 1_000, clock });
+    const breaker = circuitBreaker({
+      name: 'payments',
+      window: { kind: 'consecutive', failures: 1 },
+      openFor: 1_000,
+      clock,
+    });
     const retries = retry({ name: 'payments-retry', maxAttempts: 2, backoff: constant(0), idempotent: true });
     const policy = pipeline(retries, breaker, timeout(500, { clock }));
     const out = new Lines();
     const logger = pino({ level: 'debug', base: undefined }, out);
 
     const seen: string[] = [];
-    for (const p of [breaker, retries] as Array<{ on(event: string, fn: (e: { correlationId?: string }) => void): unknown }>) {
-      for (const event of ['attempt', 'retry', 'giveUp', 'retryBlocked', 'stateChange', 'success', 'failure', 'rejected']) {
+    for (const p of [breaker, retries] as Array<{
+      on(event: string, fn: (e: { correlationId?: string }) => void): unknown;
+    }>) {
+      for (const event of [
+        'attempt',
+        'retry',
+        'giveUp',
+        'retryBlocked',
+        'stateChange',
+        'success',
+        'failure',
+        'rejected',
+      ]) {
         p.on(event, (e) => seen.push(`${event} ${String(e.correlationId)}`));
       }
     }
@@ -85,7 +127,9 @@ describe('logEvents', () => {
     const log = logEvents(policy, logger);
 
     // The first attempt fails and opens the breaker; the retry meets the open breaker.
-    await expect(policy.execute(failing(), { correlationId: 'req-1', key: 'k' })).rejects.toMatchObject({ name: 'BrokenCircuitError' });
+    await expect(policy.execute(failing(), { correlationId: 'req-1', key: 'k' })).rejects.toMatchObject({
+      name: 'BrokenCircuitError',
+    });
     await clock.advance(1_000);
     await expect(policy.execute(() => 'ok', { correlationId: 'req-2' })).resolves.toBe('ok');
     await flush();
@@ -112,7 +156,11 @@ describe('logEvents', () => {
     const closed = lines.find((l) => l.event === 'stateChange' && l.to === 'closed');
     expect(closed).toMatchObject({ level: 30, correlationId: 'req-2', from: 'halfOpen', reason: 'probesSucceeded' });
     const failure = lines.find((l) => l.event === 'failure');
-    expect(failure).toMatchObject({ level: 20, correlationId: 'req-1', error: { name: 'Error', message: 'boom', code: 'ECONNRESET' } });
+    expect(failure).toMatchObject({
+      level: 20,
+      correlationId: 'req-1',
+      error: { name: 'Error', message: 'boom', code: 'ECONNRESET' },
+    });
     expect(failure).not.toHaveProperty('error.stack');
     log.detach();
   });
@@ -128,14 +176,25 @@ describe('logEvents', () => {
 
   it('hands a bunyan-shaped logger (record, message) with errors reduced and values left out', async () => {
     const logger = bunyanShaped();
-    const retries = retry({ maxAttempts: 2, backoff: constant(0), retryOn: (o) => o.ok && o.value === 'bad', idempotent: true });
+    const retries = retry({
+      maxAttempts: 2,
+      backoff: constant(0),
+      retryOn: (o) => o.ok && o.value === 'bad',
+      idempotent: true,
+    });
     const policy = pipeline(fallback('spare'), retries);
     logEvents(policy, logger);
     let n = 0;
     await policy.execute(() => (++n === 1 ? 'bad' : 'good'), { correlationId: 'c-7' });
     await policy.execute(failing('nope', 'EPIPE'));
     const records = logger.calls.map((c) => c.record);
-    expect(records.find((r) => r.event === 'retry')).toMatchObject({ kind: 'retry', correlationId: 'c-7', attempt: 1, delay: 0, outcome: { ok: true } });
+    expect(records.find((r) => r.event === 'retry')).toMatchObject({
+      kind: 'retry',
+      correlationId: 'c-7',
+      attempt: 1,
+      delay: 0,
+      outcome: { ok: true },
+    });
     expect(records.find((r) => r.event === 'retry')?.outcome).toEqual({ ok: true });
     expect(records.find((r) => r.event === 'fallback')).toMatchObject({
       policy: 'fallback',
@@ -143,7 +202,11 @@ describe('logEvents', () => {
       correlationId: undefined,
       outcome: { ok: false, error: { name: 'Error', message: 'nope', code: 'EPIPE' } },
     });
-    expect(logger.calls.every((c) => c.level === 'debug' && c.msg.startsWith(`${c.record.kind} ${c.record.policy} ${c.record.event}`))).toBe(true);
+    expect(
+      logger.calls.every(
+        (c) => c.level === 'debug' && c.msg.startsWith(`${c.record.kind} ${c.record.policy} ${c.record.event}`),
+      ),
+    ).toBe(true);
     const first = records[0] as EventRecord;
     expect(Object.keys(first).slice(0, 6)).toEqual(['policy', 'kind', 'event', 'key', 'correlationId', 'at']);
   });
@@ -205,7 +268,9 @@ describe('logEvents', () => {
     const retries = retry({ clock });
     const policy = pipeline(retries, breaker, bulkhead({ maxConcurrent: 2 }), pools);
     await policy.execute(() => 1, { key: 'before' });
-    const own = () => { /* someone else's */ };
+    const own = () => {
+      /* someone else's */
+    };
     breaker.on('stateChange', own);
     pools.on('created', own);
     const existing = [retries, breaker, pools, made[0] as { listenerCount(event: never): number }];
@@ -242,7 +307,11 @@ describe('logEvents', () => {
       'breaker-a failure',
       'breaker-a stateChange',
     ]);
-    expect(logger.calls[0]?.record).toMatchObject({ key: 'a', correlationId: 'r1', pool: { name: 'breaker-a', kind: 'circuitBreaker' } });
+    expect(logger.calls[0]?.record).toMatchObject({
+      key: 'a',
+      correlationId: 'r1',
+      pool: { name: 'breaker-a', kind: 'circuitBreaker' },
+    });
     const a = made.get('a');
     expect(a?.listenerCount('stateChange')).toBe(1);
     await pools.execute(() => 1, { key: 'b' });
@@ -258,7 +327,12 @@ describe('logEvents', () => {
 
   it('levels: kind.event beats event, beats the defaults; false does not even listen; a function picks per record', async () => {
     expect(DEFAULT_EVENT_LEVEL).toBe('debug');
-    expect(Object.keys(DEFAULT_EVENT_LEVELS)).toEqual(['circuitBreaker.stateChange', 'retry.retryBlocked', 'store.degraded', 'store.restored']);
+    expect(Object.keys(DEFAULT_EVENT_LEVELS)).toEqual([
+      'circuitBreaker.stateChange',
+      'retry.retryBlocked',
+      'store.degraded',
+      'store.restored',
+    ]);
     const clock = new VirtualClock();
     const breaker = circuitBreaker({ window: { kind: 'consecutive', failures: 1 }, openFor: 10, clock });
     const logger = bunyanShaped();
@@ -276,24 +350,32 @@ describe('logEvents', () => {
     await breaker.execute(() => 1).catch(() => undefined);
     await clock.advance(10);
     await breaker.execute(() => 1);
-    expect(logger.calls.map((c) => `${c.record.event}:${c.level}`)).toEqual(['failure:error', 'stateChange:fatal', 'rejected:info', 'stateChange:fatal']);
+    expect(logger.calls.map((c) => `${c.record.event}:${c.level}`)).toEqual([
+      'failure:error',
+      'stateChange:fatal',
+      'rejected:info',
+      'stateChange:fatal',
+    ]);
   });
 
-  it('keeps retry\'s not-idempotent block visible at info, others at debug', async () => {
+  it("keeps retry's not-idempotent block visible at info, others at debug", async () => {
     const logger = bunyanShaped();
     const retries = retry({ backoff: constant(0) });
     logEvents(retries, logger);
     await retries.execute(failing()).catch(() => undefined);
-    expect(logger.calls.filter((c) => c.record.event === 'retryBlocked').map((c) => [c.level, c.record.reason])).toEqual([['info', 'not-idempotent']]);
+    expect(
+      logger.calls.filter((c) => c.record.event === 'retryBlocked').map((c) => [c.level, c.record.reason]),
+    ).toEqual([['info', 'not-idempotent']]);
   });
 
-  it('logs a shared store reached through a policy\'s store: degraded at warn, restored at info, once for a store two policies share', () => {
+  it("logs a shared store reached through a policy's store: degraded at warn, restored at info, once for a store two policies share", () => {
     const store = Object.assign(new EventEmitter(), { name: 'redis', degraded: false });
     const withStore = (name: string): Policy & { kind: string; name: string; store: typeof store } => ({
       kind: 'rateLimit',
       name,
       store,
-      execute: <T>(fn: (ctx: Context) => T | PromiseLike<T>, _o?: ExecuteOptions) => Promise.resolve(fn({} as Context)) as Promise<Awaited<T>>,
+      execute: <T>(fn: (ctx: Context) => T | PromiseLike<T>, _o?: ExecuteOptions) =>
+        Promise.resolve(fn({} as Context)) as Promise<Awaited<T>>,
     });
     const logger = bunyanShaped();
     const log = logEvents(pipeline(withStore('a'), withStore('b')), logger);
@@ -317,12 +399,20 @@ describe('logEvents', () => {
       new TypeError('logEvents: logger.warn must be a function, got undefined'),
     );
     const { calls: _calls, ...noTrace } = { ...logger, trace: undefined };
-    expect(() => logEvents(timeout(1), noTrace, { levels: { timeout: 'trace' } })).toThrow(new TypeError('logEvents: logger.trace must be a function, got undefined'));
+    expect(() => logEvents(timeout(1), noTrace, { levels: { timeout: 'trace' } })).toThrow(
+      new TypeError('logEvents: logger.trace must be a function, got undefined'),
+    );
     expect(() => logEvents(timeout(1), logger, { levels: { timeout: 'loud' as never } })).toThrow(
-      new RangeError('logEvents: levels["timeout"] must be one of "trace", "debug", "info", "warn", "error", "fatal", false or a function, got "loud"'),
+      new RangeError(
+        'logEvents: levels["timeout"] must be one of "trace", "debug", "info", "warn", "error", "fatal", false or a function, got "loud"',
+      ),
     );
     expect(() => logEvents(timeout(1), logger, { levels: { timeout: true as never } })).toThrow(TypeError);
-    expect(() => logEvents(timeout(1), logger, { levels: [] as never })).toThrow(new TypeError('logEvents: levels must be an object, got an array'));
-    expect(() => logEvents(timeout(1), logger, { level: 'info' } as never)).toThrow(new TypeError('logEvents: unknown option level (known: levels)'));
+    expect(() => logEvents(timeout(1), logger, { levels: [] as never })).toThrow(
+      new TypeError('logEvents: levels must be an object, got an array'),
+    );
+    expect(() => logEvents(timeout(1), logger, { level: 'info' } as never)).toThrow(
+      new TypeError('logEvents: unknown option level (known: levels)'),
+    );
   });
 });

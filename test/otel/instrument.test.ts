@@ -9,7 +9,12 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { BrokenCircuitError, circuitBreaker, constant, keyed, pipeline, retry } from '../../src/index.js';
-import { DEFAULT_BUCKETS, INSTRUMENT_IDS, INSTRUMENTS, type InstrumentType as SpecType } from '../../src/metrics-spec/index.js';
+import {
+  DEFAULT_BUCKETS,
+  INSTRUMENT_IDS,
+  INSTRUMENTS,
+  type InstrumentType as SpecType,
+} from '../../src/metrics-spec/index.js';
 import { instrument } from '../../src/otel/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
 import { BASE_ATTRIBUTES, everyKind, listenerCounts, PRESENT, runEveryKind } from '../support/metrics-fixture.js';
@@ -28,7 +33,8 @@ function setup(temporality = AggregationTemporality.CUMULATIVE) {
     const { resourceMetrics, errors } = await reader.collect();
     expect(errors).toEqual([]);
     const out = new Map<string, MetricData>();
-    for (const scope of resourceMetrics.scopeMetrics) for (const metric of scope.metrics) out.set(metric.descriptor.name, metric);
+    for (const scope of resourceMetrics.scopeMetrics)
+      for (const metric of scope.metrics) out.set(metric.descriptor.name, metric);
     return out;
   };
   return { meter, collect };
@@ -89,7 +95,8 @@ describe('breakwater/otel: the instruments of the metrics table', () => {
     expect([...extras].sort()).toEqual([...spec.attributes].sort());
     if (spec.type === 'histogram') {
       expect(metric.dataPointType).toBe(DataPointType.HISTOGRAM);
-      for (const point of (metric as HistogramMetricData).dataPoints) expect(point.value.buckets.boundaries).toEqual(DEFAULT_BUCKETS);
+      for (const point of (metric as HistogramMetricData).dataPoints)
+        expect(point.value.buckets.boundaries).toEqual(DEFAULT_BUCKETS);
     }
   });
 
@@ -105,8 +112,13 @@ describe('breakwater/otel: the instruments of the metrics table', () => {
     ]);
     const reasons = points('breakwater.rejections').map((p) => p.attributes['breakwater.reason']);
     expect(reasons).toEqual(expect.arrayContaining(['full', 'open', 'rateLimited', 'budget']));
-    const opened = points('breakwater.circuit_breaker.transitions').find((p) => p.attributes['breakwater.to'] === 'open');
-    expect(opened?.attributes).toMatchObject({ 'breakwater.from': 'closed', 'breakwater.reason': 'consecutiveFailures' });
+    const opened = points('breakwater.circuit_breaker.transitions').find(
+      (p) => p.attributes['breakwater.to'] === 'open',
+    );
+    expect(opened?.attributes).toMatchObject({
+      'breakwater.from': 'closed',
+      'breakwater.reason': 'consecutiveFailures',
+    });
     expect(opened?.value).toBe(1);
     const wait = points('breakwater.bulkhead.queue_wait')[0] as HistogramMetricData['dataPoints'][number];
     expect(wait.value.count).toBe(1);
@@ -127,13 +139,19 @@ describe('breakwater/otel: the instruments of the metrics table', () => {
     await p.execute(() => 1);
     const metric = (await collect()).get('breakwater.pipeline.duration') as HistogramMetricData;
     expect(metric.dataPoints[0]?.value.buckets.boundaries).toEqual([0.1, 1]);
-    expect(() => instrument(pipeline(), { meter, buckets: [1, 2] })).toThrow(/otel: buckets must be the ones this meter was first instrumented with/);
+    expect(() => instrument(pipeline(), { meter, buckets: [1, 2] })).toThrow(
+      /otel: buckets must be the ones this meter was first instrumented with/,
+    );
   });
 
   it('adds constant attributes; error.type follows errorType; correlationId is never an attribute', async () => {
     const { meter, collect } = setup();
     const p = pipeline({ name: 'p' });
-    instrument(p, { meter, attributes: { service: 'checkout' }, errorType: (e) => (e instanceof RangeError ? 'range' : 'other') });
+    instrument(p, {
+      meter,
+      attributes: { service: 'checkout' },
+      errorType: (e) => (e instanceof RangeError ? 'range' : 'other'),
+    });
     await p.execute(() => Promise.reject(new RangeError('x')), { correlationId: 'corr-1' }).catch(() => {});
     const point = (await collect()).get('breakwater.pipeline.duration')?.dataPoints[0];
     expect(point?.attributes).toEqual({
@@ -154,7 +172,9 @@ describe('breakwater/otel: the instruments of the metrics table', () => {
     for (const error of [new BrokenCircuitError(0), new DependencyError('x'), 'a string', null]) {
       await p.execute(() => Promise.reject(error)).catch(() => {});
     }
-    const types = (await collect()).get('breakwater.pipeline.duration')?.dataPoints.map((d) => d.attributes['error.type']);
+    const types = (await collect())
+      .get('breakwater.pipeline.duration')
+      ?.dataPoints.map((d) => d.attributes['error.type']);
     expect(types).toEqual(['BrokenCircuitError', 'DependencyError', '_OTHER']);
   });
 
@@ -167,7 +187,9 @@ describe('breakwater/otel: the instruments of the metrics table', () => {
     for (let i = 0; i < 10; i++) await clock.advance(0);
     await call;
     const points = (await collect()).get('breakwater.attempt.duration')?.dataPoints ?? [];
-    const byAttempt = Object.fromEntries(points.map((p) => [p.attributes['breakwater.attempt'], (p.value as { count: number }).count]));
+    const byAttempt = Object.fromEntries(
+      points.map((p) => [p.attributes['breakwater.attempt'], (p.value as { count: number }).count]),
+    );
     expect(byAttempt).toEqual({ 1: 1, 2: 1, 3: 1, 4: 1, 5: 1, '6+': 3 });
   });
 });
@@ -182,7 +204,9 @@ describe('breakwater/otel: detach', () => {
     const handle = instrument(fixture.target, { meter });
     const during = listenerCounts(fixture);
     for (const [event, count] of Object.entries(before)) expect(during[event], event).toBe(count + 1);
-    expect(callbacks.size).toBe(INSTRUMENT_IDS.filter((id) => !['counter', 'histogram'].includes(INSTRUMENTS[id].type)).length);
+    expect(callbacks.size).toBe(
+      INSTRUMENT_IDS.filter((id) => !['counter', 'histogram'].includes(INSTRUMENTS[id].type)).length,
+    );
     handle.detach();
     handle.detach(); // twice is harmless
     expect(listenerCounts(fixture)).toEqual(before);
@@ -266,14 +290,30 @@ describe('breakwater/otel: no timers, bad input', () => {
   it('throws TypeError naming the option and the value', () => {
     const { meter } = setup();
     const p = pipeline();
-    expect(() => instrument(p, {} as never)).toThrow(new TypeError('otel: meter must be an OpenTelemetry Meter (an object with createCounter and createObservableGauge), got undefined'));
-    expect(() => instrument(p, { meter: {} as never })).toThrow(/otel: meter must be an OpenTelemetry Meter .*got an object/);
-    expect(() => instrument({} as never, { meter })).toThrow(new TypeError('otel: target must be a breakwater policy or SharedStore, got an object'));
+    expect(() => instrument(p, {} as never)).toThrow(
+      new TypeError(
+        'otel: meter must be an OpenTelemetry Meter (an object with createCounter and createObservableGauge), got undefined',
+      ),
+    );
+    expect(() => instrument(p, { meter: {} as never })).toThrow(
+      /otel: meter must be an OpenTelemetry Meter .*got an object/,
+    );
+    expect(() => instrument({} as never, { meter })).toThrow(
+      new TypeError('otel: target must be a breakwater policy or SharedStore, got an object'),
+    );
     expect(() => instrument(null as never, { meter })).toThrow(/otel: target must be .*got null/);
-    expect(() => instrument(p, { meter, errorType: 'name' as never })).toThrow(new TypeError('otel: errorType must be a function, got "name"'));
-    expect(() => instrument(p, { meter, keyAttribute: 1 as never })).toThrow(/otel: keyAttribute must be a boolean, got 1/);
-    expect(() => instrument(p, { meter, attributes: { a: 1 } as never })).toThrow(/otel: attributes must be an object of string values/);
-    expect(() => instrument(p, { meter, buckets: [2, 1] })).toThrow(/otel: buckets must be a non-empty array of increasing finite numbers/);
+    expect(() => instrument(p, { meter, errorType: 'name' as never })).toThrow(
+      new TypeError('otel: errorType must be a function, got "name"'),
+    );
+    expect(() => instrument(p, { meter, keyAttribute: 1 as never })).toThrow(
+      /otel: keyAttribute must be a boolean, got 1/,
+    );
+    expect(() => instrument(p, { meter, attributes: { a: 1 } as never })).toThrow(
+      /otel: attributes must be an object of string values/,
+    );
+    expect(() => instrument(p, { meter, buckets: [2, 1] })).toThrow(
+      /otel: buckets must be a non-empty array of increasing finite numbers/,
+    );
     expect(() => instrument(p, { meter, labels: {} } as never)).toThrow(/otel: unknown option labels/);
     expect(() => instrument(p, null as never)).toThrow(/otel: options must be an object, got null/);
   });

@@ -19,7 +19,10 @@ function setup() {
   const points = async (name: string): Promise<{ attributes: Record<string, unknown>; value: unknown }[]> => {
     const { resourceMetrics } = await reader.collect();
     const metrics: MetricData[] = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
-    return (metrics.find((m) => m.descriptor.name === name)?.dataPoints ?? []).map((p) => ({ attributes: p.attributes, value: p.value }));
+    return (metrics.find((m) => m.descriptor.name === name)?.dataPoints ?? []).map((p) => ({
+      attributes: p.attributes,
+      value: p.value,
+    }));
   };
   return { meter, points };
 }
@@ -30,13 +33,20 @@ describe('breakwater/otel: breakwater.store.degraded', () => {
   const clock = new VirtualClock();
   it.each([
     ['a store given as the target', (store: ReturnType<typeof memoryStore>) => store],
-    ['a rate limit with a store', (store: ReturnType<typeof memoryStore>) => rateLimit({ name: 'api', limit: 5, perMs: 1_000, store, clock })],
-    ['a cache with a store', (store: ReturnType<typeof memoryStore>) => cache({ ttl: 1_000, name: 'users', store, clock })],
+    [
+      'a rate limit with a store',
+      (store: ReturnType<typeof memoryStore>) => rateLimit({ name: 'api', limit: 5, perMs: 1_000, store, clock }),
+    ],
+    [
+      'a cache with a store',
+      (store: ReturnType<typeof memoryStore>) => cache({ ttl: 1_000, name: 'users', store, clock }),
+    ],
   ])('%s: 1 while degraded, 0 after restored', async (_, target) => {
     const { meter, points } = setup();
     const store = memoryStore({ clock });
     const handle = instrument(target(store), { meter });
-    const degraded = async () => (await points('breakwater.store.degraded')).map((p) => [p.attributes['breakwater.store.name'], p.value]);
+    const degraded = async () =>
+      (await points('breakwater.store.degraded')).map((p) => [p.attributes['breakwater.store.name'], p.value]);
     expect(await degraded()).toEqual([['memory', 0]]);
     store.degrade();
     expect(await degraded()).toEqual([['memory', 1]]);
@@ -51,7 +61,15 @@ describe('breakwater/otel: an adaptive bulkhead', () => {
   it('reports its moving limit as breakwater.bulkhead.limit, with active and queued', async () => {
     const clock = new VirtualClock();
     const { meter, points } = setup();
-    const policy = adaptiveBulkhead({ name: 'db', initialLimit: 2, minLimit: 1, maxQueue: 1, isDrop: () => true, clock, window: { minMs: 1, maxMs: 1, minSamples: 1 } });
+    const policy = adaptiveBulkhead({
+      name: 'db',
+      initialLimit: 2,
+      minLimit: 1,
+      maxQueue: 1,
+      isDrop: () => true,
+      clock,
+      window: { minMs: 1, maxMs: 1, minSamples: 1 },
+    });
     instrument(policy, { meter });
     const value = async (name: string) => (await points(name))[0]?.value;
     expect(await value('breakwater.bulkhead.limit')).toBe(2);

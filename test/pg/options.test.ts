@@ -5,25 +5,42 @@ import { describe, expect, it } from 'vitest';
 import { circuitBreaker, pipeline } from 'breakwater';
 import { isPgNotSent, resilientPool } from '../../src/pg/index.js';
 
-const fakePool = { connect: () => Promise.reject(new Error('not connected')), query: () => undefined } as unknown as pg.Pool;
+const fakePool = {
+  connect: () => Promise.reject(new Error('not connected')),
+  query: () => undefined,
+} as unknown as pg.Pool;
 const policy = pipeline();
 
 describe('resilientPool options', () => {
   it('rejects a missing pool or policy, naming it', () => {
-    expect(() => resilientPool(undefined as never, policy)).toThrow(new TypeError('resilientPool: pool must be a pg.Pool, got undefined'));
+    expect(() => resilientPool(undefined as never, policy)).toThrow(
+      new TypeError('resilientPool: pool must be a pg.Pool, got undefined'),
+    );
     expect(() => resilientPool(fakePool, {} as never)).toThrow(
       new TypeError('resilientPool: policy must be an object with an execute method, got an object'),
     );
   });
 
   it('rejects bad option values and unknown keys, naming them', () => {
-    expect(() => resilientPool(fakePool, policy, { idempotent: 'yes' as never })).toThrow(new TypeError('resilientPool: idempotent must be a boolean, got "yes"'));
-    expect(() => resilientPool(fakePool, policy, { name: '' })).toThrow(new TypeError('resilientPool: name must be a non-empty string, got ""'));
-    expect(() => resilientPool(fakePool, policy, { clientError: 1 as never })).toThrow(new TypeError('resilientPool: clientError must be a function, got 1'));
+    expect(() => resilientPool(fakePool, policy, { idempotent: 'yes' as never })).toThrow(
+      new TypeError('resilientPool: idempotent must be a boolean, got "yes"'),
+    );
+    expect(() => resilientPool(fakePool, policy, { name: '' })).toThrow(
+      new TypeError('resilientPool: name must be a non-empty string, got ""'),
+    );
+    expect(() => resilientPool(fakePool, policy, { clientError: 1 as never })).toThrow(
+      new TypeError('resilientPool: clientError must be a function, got 1'),
+    );
     expect(() => resilientPool(fakePool, policy, { rolledBack: null as never })).toThrow(TypeError);
-    expect(() => resilientPool(fakePool, policy, { notSent: isPgNotSent } as never)).toThrow(new TypeError('resilientPool: unknown option notSent (known: idempotent, name, clientError, rolledBack)'));
-    expect(() => resilientPool(fakePool, policy, { timeout: 5 } as never)).toThrow(new TypeError('resilientPool: unknown option timeout (known: idempotent, name, clientError, rolledBack)'));
-    expect(() => resilientPool(fakePool, policy, 5 as never)).toThrow(new TypeError('resilientPool: options must be an object, got 5'));
+    expect(() => resilientPool(fakePool, policy, { notSent: isPgNotSent } as never)).toThrow(
+      new TypeError('resilientPool: unknown option notSent (known: idempotent, name, clientError, rolledBack)'),
+    );
+    expect(() => resilientPool(fakePool, policy, { timeout: 5 } as never)).toThrow(
+      new TypeError('resilientPool: unknown option timeout (known: idempotent, name, clientError, rolledBack)'),
+    );
+    expect(() => resilientPool(fakePool, policy, 5 as never)).toThrow(
+      new TypeError('resilientPool: options must be an object, got 5'),
+    );
   });
 
   it('has a name, the default first', () => {
@@ -45,10 +62,16 @@ describe('resilientPool options', () => {
     const db = resilientPool(fakePool, policy);
     const fn = async (): Promise<void> => undefined;
     await expect(db.transaction(fn, { isolationLevel: 'snapshot' as never })).rejects.toThrow(
-      new RangeError('resilientPool: isolationLevel must be one of "read committed", "repeatable read", "serializable", got "snapshot"'),
+      new RangeError(
+        'resilientPool: isolationLevel must be one of "read committed", "repeatable read", "serializable", got "snapshot"',
+      ),
     );
-    await expect(db.transaction(fn, { readOnly: 1 as never })).rejects.toThrow(new TypeError('resilientPool: readOnly must be a boolean, got 1'));
-    await expect(db.transaction(fn, { isolation: 'serializable' } as never)).rejects.toThrow(new TypeError('resilientPool: unknown transaction option isolation'));
+    await expect(db.transaction(fn, { readOnly: 1 as never })).rejects.toThrow(
+      new TypeError('resilientPool: readOnly must be a boolean, got 1'),
+    );
+    await expect(db.transaction(fn, { isolation: 'serializable' } as never)).rejects.toThrow(
+      new TypeError('resilientPool: unknown transaction option isolation'),
+    );
     await expect(db.transaction(undefined as never)).rejects.toThrow(TypeError);
   });
 
@@ -65,7 +88,12 @@ describe('resilientPool options', () => {
 
   it('a clientError predicate that throws counts as false: the error then reaches the breaker', async () => {
     const duplicate = Object.assign(new Error('duplicate key'), { code: '23505' });
-    const client = { query: () => Promise.reject(duplicate), on: () => client, removeListener: () => client, release: () => undefined };
+    const client = {
+      query: () => Promise.reject(duplicate),
+      on: () => client,
+      removeListener: () => client,
+      release: () => undefined,
+    };
     const pool = { connect: () => Promise.resolve(client), query: () => undefined } as unknown as pg.Pool;
     const breaker = circuitBreaker({ window: { kind: 'consecutive', failures: 1 } });
     const db = resilientPool(pool, breaker, {

@@ -38,7 +38,9 @@ describeWithServer('breakwater/pg with query builders', () => {
     const breaker = circuitBreaker({ window: { kind: 'consecutive', failures: 2 } });
     let statements = 0;
     breaker.on('success', () => statements++);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: resilientPool(pool, pipeline(breaker, timeout(200))) }) });
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: resilientPool(pool, pipeline(breaker, timeout(200))) }),
+    });
     await db.insertInto(name).values({ id: 1, note: 'kysely' }).execute();
     await db.transaction().execute(async (trx) => {
       await trx.insertInto(name).values({ id: 2, note: 'in a transaction' }).execute();
@@ -50,7 +52,9 @@ describeWithServer('breakwater/pg with query builders', () => {
     ]);
     expect(statements).toBe(5); // insert, BEGIN, insert, COMMIT, select
     // A duplicate key is the database's answer: the breaker stays closed.
-    await expect(db.insertInto(name).values({ id: 1, note: 'again' }).execute()).rejects.toMatchObject({ code: '23505' });
+    await expect(db.insertInto(name).values({ id: 1, note: 'again' }).execute()).rejects.toMatchObject({
+      code: '23505',
+    });
     expect(breaker.state).toBe('closed');
     // A slow statement times out and is cancelled; the pool goes on.
     await expect(sql`SELECT pg_sleep(10)`.execute(db)).rejects.toBeInstanceOf(TimeoutError);
@@ -77,7 +81,11 @@ describeWithServer('breakwater/pg with query builders', () => {
     await db.transaction(async (tx) => {
       await tx.insert(items).values({ id: 11, note: 'in a transaction' });
     });
-    const rows = await db.select().from(items).where(dsql`${items.id} >= 10`).orderBy(items.id);
+    const rows = await db
+      .select()
+      .from(items)
+      .where(dsql`${items.id} >= 10`)
+      .orderBy(items.id);
     expect(rows).toEqual([
       { id: 10, note: 'drizzle' },
       { id: 11, note: 'in a transaction' },

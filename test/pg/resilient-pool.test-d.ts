@@ -13,19 +13,25 @@ declare const db: ResilientPool;
 describe('ResilientPool types', () => {
   it('resilientPool returns a ResilientPool', () => {
     expectTypeOf(resilientPool).parameter(0).toEqualTypeOf<pg.Pool>();
-    expectTypeOf(resilientPool(pool, { execute: (fn) => Promise.resolve(fn({} as Context)) as never })).toEqualTypeOf<ResilientPool>();
+    expectTypeOf(
+      resilientPool(pool, { execute: (fn) => Promise.resolve(fn({} as Context)) as never }),
+    ).toEqualTypeOf<ResilientPool>();
   });
 
   it('query keeps pg’s result types and row generics', () => {
     expectTypeOf(db.query('SELECT 1')).toEqualTypeOf<Promise<pg.QueryResult>>();
-    expectTypeOf(db.query<{ id: number }>('SELECT id FROM t WHERE x = $1', [1])).toEqualTypeOf<Promise<pg.QueryResult<{ id: number }>>>();
-    expectTypeOf(db.query<{ id: number }>({ text: 'SELECT id FROM t', values: [1] })).toEqualTypeOf<Promise<pg.QueryResult<{ id: number }>>>();
+    expectTypeOf(db.query<{ id: number }>('SELECT id FROM t WHERE x = $1', [1])).toEqualTypeOf<
+      Promise<pg.QueryResult<{ id: number }>>
+    >();
+    expectTypeOf(db.query<{ id: number }>({ text: 'SELECT id FROM t', values: [1] })).toEqualTypeOf<
+      Promise<pg.QueryResult<{ id: number }>>
+    >();
     expectTypeOf(db.query<[number, string]>({ text: 'SELECT 1, $1', rowMode: 'array' }, ['a'])).toEqualTypeOf<
       Promise<pg.QueryArrayResult<[number, string]>>
     >();
-    expectTypeOf(db.query('SELECT 1', [], { idempotent: true, signal: AbortSignal.timeout(1), key: 'db', correlationId: 'c' })).toEqualTypeOf<
-      Promise<pg.QueryResult>
-    >();
+    expectTypeOf(
+      db.query('SELECT 1', [], { idempotent: true, signal: AbortSignal.timeout(1), key: 'db', correlationId: 'c' }),
+    ).toEqualTypeOf<Promise<pg.QueryResult>>();
   });
 
   it('code written against pool.query compiles against the ResilientPool', async () => {
@@ -50,11 +56,16 @@ describe('ResilientPool types', () => {
   });
 
   it('transaction passes a PoolClient and the Context, and resolves with fn’s value', () => {
-    expectTypeOf(db.transaction(async (client, ctx) => {
-      expectTypeOf(client).toEqualTypeOf<pg.PoolClient>();
-      expectTypeOf(ctx).toEqualTypeOf<Context>();
-      return 42;
-    }, { isolationLevel: 'serializable', readOnly: false, idempotent: false })).toEqualTypeOf<Promise<number>>();
+    expectTypeOf(
+      db.transaction(
+        async (client, ctx) => {
+          expectTypeOf(client).toEqualTypeOf<pg.PoolClient>();
+          expectTypeOf(ctx).toEqualTypeOf<Context>();
+          return 42;
+        },
+        { isolationLevel: 'serializable', readOnly: false, idempotent: false },
+      ),
+    ).toEqualTypeOf<Promise<number>>();
     // @ts-expect-error not an isolation level PostgreSQL knows
     void db.transaction(async () => 1, { isolationLevel: 'snapshot' });
   });

@@ -2,9 +2,29 @@
 // are classified for the breaker and retry, pool exhaustion, transactions.
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bulkhead, circuitBreaker, constant, hedge, isTimeoutError, pipeline, retry, timeout, TimeoutError, type Policy } from 'breakwater';
+import {
+  bulkhead,
+  circuitBreaker,
+  constant,
+  hedge,
+  isTimeoutError,
+  pipeline,
+  retry,
+  timeout,
+  TimeoutError,
+  type Policy,
+} from 'breakwater';
 import { isPgClientError, isPgNotSent, resilientPool } from '../../src/pg/index.js';
-import { adminClient, describeWithServer, makePool, since, startProxy, urlVia, warnIfSkipped, type Proxy } from './server.js';
+import {
+  adminClient,
+  describeWithServer,
+  makePool,
+  since,
+  startProxy,
+  urlVia,
+  warnIfSkipped,
+  type Proxy,
+} from './server.js';
 
 warnIfSkipped('test/pg/resilient-pool.test.ts');
 
@@ -62,7 +82,9 @@ describeWithServer('breakwater/pg against PostgreSQL', () => {
     expect(releasedBroken[0]).toBe(true);
     // The same pg pool serves the next 100 queries (under a roomier timeout: the machine may be loaded).
     const next = resilientPool(p, timeout(10_000));
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => next.query<{ n: number }>('SELECT $1::int AS n', [i])));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => next.query<{ n: number }>('SELECT $1::int AS n', [i])),
+    );
     expect(results.map((r) => r.rows[0]?.n)).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 
@@ -86,7 +108,9 @@ describeWithServer('breakwater/pg against PostgreSQL', () => {
     released.length = 0;
     const tag = `bw_hedge_${Math.random().toString(36).slice(2)}`;
     // Both attempts sleep 300 ms; the first one started 50 ms earlier and wins.
-    const { rows } = await db.query<{ tag: string }>(`SELECT '${tag}' AS tag FROM pg_sleep(0.3)`, [], { idempotent: true });
+    const { rows } = await db.query<{ tag: string }>(`SELECT '${tag}' AS tag FROM pg_sleep(0.3)`, [], {
+      idempotent: true,
+    });
     expect(rows).toEqual([{ tag }]);
     await expect.poll(() => activeWithTag(tag), { timeout: 1_000, interval: 10 }).toBe(0);
     await expect.poll(() => released.length).toBe(2);
@@ -180,7 +204,9 @@ describeWithServer('breakwater/pg against PostgreSQL', () => {
     const db = resilientPool(pool({ max: 1 }, urlVia(proxy.port)), policy);
     await db.query('SELECT 1');
     setTimeout(() => void proxy.stop(), 100);
-    await expect(db.query(`INSERT INTO ${table} (id, note) SELECT 3, 'maybe' FROM pg_sleep(1)`)).rejects.toBeInstanceOf(Error);
+    await expect(db.query(`INSERT INTO ${table} (id, note) SELECT 3, 'maybe' FROM pg_sleep(1)`)).rejects.toBeInstanceOf(
+      Error,
+    );
     expect(blocked).toBe(1);
   });
 
@@ -196,7 +222,9 @@ describeWithServer('breakwater/pg against PostgreSQL', () => {
       const sampler = setInterval(() => {
         maxWaiting = Math.max(maxWaiting, p.waitingCount);
       }, 1);
-      const calls = Array.from({ length: 24 }, (_, i) => db.query(i % 3 === 0 ? 'SELECT pg_sleep(1)' : 'SELECT pg_sleep(0.02)').catch((e: unknown) => e));
+      const calls = Array.from({ length: 24 }, (_, i) =>
+        db.query(i % 3 === 0 ? 'SELECT pg_sleep(1)' : 'SELECT pg_sleep(0.02)').catch((e: unknown) => e),
+      );
       const outcomes = await Promise.all(calls);
       clearInterval(sampler);
       expect(outcomes.filter((o) => isTimeoutError(o)).length).toBeGreaterThan(0);
@@ -229,11 +257,19 @@ describeWithServer('breakwater/pg against PostgreSQL', () => {
   it('transaction begins with the isolation level and access mode asked for', async () => {
     const db = resilientPool(pool({ max: 1 }), pipeline());
     const seen = await db.transaction(
-      async (client) => (await client.query<{ iso: string; ro: string }>('SELECT current_setting($1) AS iso, current_setting($2) AS ro', ['transaction_isolation', 'transaction_read_only'])).rows[0],
+      async (client) =>
+        (
+          await client.query<{ iso: string; ro: string }>(
+            'SELECT current_setting($1) AS iso, current_setting($2) AS ro',
+            ['transaction_isolation', 'transaction_read_only'],
+          )
+        ).rows[0],
       { isolationLevel: 'repeatable read', readOnly: true },
     );
     expect(seen).toEqual({ iso: 'repeatable read', ro: 'on' });
-    await expect(db.transaction(async (client) => client.query(`INSERT INTO ${table} VALUES (12, 'x')`), { readOnly: true })).rejects.toMatchObject({
+    await expect(
+      db.transaction(async (client) => client.query(`INSERT INTO ${table} VALUES (12, 'x')`), { readOnly: true }),
+    ).rejects.toMatchObject({
       code: '25006',
     });
   });
@@ -256,7 +292,10 @@ describeWithServer('breakwater/pg against PostgreSQL', () => {
   it('a constraint violation inside a transaction rolls back, is not retried and does not count for the breaker', async () => {
     const breaker = circuitBreaker({ window: { kind: 'consecutive', failures: 1 } });
     let attempts = 0;
-    const db = resilientPool(pool({ max: 1 }), pipeline(retry({ maxAttempts: 3, backoff: constant(1), idempotent: true }), breaker));
+    const db = resilientPool(
+      pool({ max: 1 }),
+      pipeline(retry({ maxAttempts: 3, backoff: constant(1), idempotent: true }), breaker),
+    );
     await expect(
       db.transaction(
         async (client) => {

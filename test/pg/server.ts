@@ -8,7 +8,8 @@ import { describe } from 'vitest';
 export const PGURL = process.env.PGURL;
 const CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 
-const HOW = 'start a throwaway server with\n  export PGURL="$(scripts/start-postgres.sh)"\nthen run: npx vitest run test/pg; stop it with scripts/stop-postgres.sh --clean';
+const HOW =
+  'start a throwaway server with\n  export PGURL="$(scripts/start-postgres.sh)"\nthen run: npx vitest run test/pg; stop it with scripts/stop-postgres.sh --clean';
 
 /** `describe` for tests that need the server: skipped locally without PGURL, failing in CI. */
 export const describeWithServer = describe.skipIf(PGURL === undefined && !CI);
@@ -19,7 +20,8 @@ export function warnIfSkipped(file: string): void {
 
 /** The server's URL; throws in CI when it is missing. */
 export function serverUrl(): string {
-  if (PGURL === undefined) throw new Error(`PGURL is not set: CI must start PostgreSQL (.ci/run does). To run locally, ${HOW}`);
+  if (PGURL === undefined)
+    throw new Error(`PGURL is not set: CI must start PostgreSQL (.ci/run does). To run locally, ${HOW}`);
   return PGURL;
 }
 

@@ -9,7 +9,15 @@ import { log10Root, VegasLimit, vegasAlpha, vegasBeta } from '../../src/policies
 import { SamplingWindow } from '../../src/policies/adaptive-bulkhead/window.js';
 import { seededRandom } from '../../src/testing/index.js';
 
-const seen = (fields: Partial<LimitWindow>): LimitWindow => ({ rtt: 10, minRtt: 10, inFlight: 0, samples: 10, didDrop: false, at: 0, ...fields });
+const seen = (fields: Partial<LimitWindow>): LimitWindow => ({
+  rtt: 10,
+  minRtt: 10,
+  inFlight: 0,
+  samples: 10,
+  didDrop: false,
+  at: 0,
+  ...fields,
+});
 const bounds = { initialLimit: 20, minLimit: 1, maxLimit: 200 };
 
 describe('AIMD', () => {
@@ -144,7 +152,8 @@ describe('Vegas', () => {
       const random = seededRandom(7);
       const out: number[] = [];
       let limit = 20;
-      for (let i = 0; i < 200; i++) out.push((limit = v.update(seen({ rtt: 5 + random() * 20, inFlight: limit }), limit)));
+      for (let i = 0; i < 200; i++)
+        out.push((limit = v.update(seen({ rtt: 5 + random() * 20, inFlight: limit }), limit)));
       return out;
     };
     expect(run(1)).toEqual(run(1));
@@ -178,10 +187,24 @@ describe('sampling window', () => {
     const w = new SamplingWindow({ ...settings, minSamples: 2 });
     w.add(0, 10, 1, false);
     expect(w.add(2_000, 0.05, 1, false)).toBeUndefined(); // ignored: the window is still open
-    expect(w.add(2_000, 0.05, 9, true)).toEqual({ rtt: 10, minRtt: 10, inFlight: 9, samples: 2, didDrop: true, at: 2_000 });
+    expect(w.add(2_000, 0.05, 9, true)).toEqual({
+      rtt: 10,
+      minRtt: 10,
+      inFlight: 9,
+      samples: 2,
+      didDrop: true,
+      at: 2_000,
+    });
     const onlyFast = new SamplingWindow({ ...settings, minSamples: 1 });
     onlyFast.add(0, 0, 1, true);
-    expect(onlyFast.add(2_000, 0, 1, true)).toEqual({ rtt: 0, minRtt: 0, inFlight: 1, samples: 2, didDrop: true, at: 2_000 });
+    expect(onlyFast.add(2_000, 0, 1, true)).toEqual({
+      rtt: 0,
+      minRtt: 0,
+      inFlight: 1,
+      samples: 2,
+      didDrop: true,
+      at: 2_000,
+    });
   });
 
   it('lasts twice the shortest RTT, kept within [minMs, maxMs]', () => {

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { adaptiveBulkhead, type AdaptiveBulkheadOptions, isBulkheadRejectedError, RateLimitedError, TimeoutError } from '../../src/index.js';
+import {
+  adaptiveBulkhead,
+  type AdaptiveBulkheadOptions,
+  isBulkheadRejectedError,
+  RateLimitedError,
+  TimeoutError,
+} from '../../src/index.js';
 import { seededRandom, VirtualClock } from '../../src/testing/index.js';
 
 const callArb = fc.record({
@@ -55,7 +61,16 @@ async function runSchedule(config: Config, calls: Call[]): Promise<Outcome> {
     random: seededRandom(config.seed),
   };
   const pool = adaptiveBulkhead(options);
-  const out: Outcome = { changes: [], limits: [], overLimitAtAdmission: 0, unsettled: 0, pending: 0, active: 0, queued: 0, unexpected: [] };
+  const out: Outcome = {
+    changes: [],
+    limits: [],
+    overLimitAtAdmission: 0,
+    unsettled: 0,
+    pending: 0,
+    active: 0,
+    queued: 0,
+    unexpected: [],
+  };
   pool.on('limitChanged', ({ from, to, at }) => {
     out.changes.push(`${at}:${from}->${to}`);
     out.limits.push(to);
@@ -66,7 +81,8 @@ async function runSchedule(config: Config, calls: Call[]): Promise<Outcome> {
     at += call.gap;
     clock.setTimeout(() => {
       const controller = call.abortAfter === undefined ? undefined : new AbortController();
-      if (controller !== undefined) clock.setTimeout(() => controller.abort(new Error('caller aborted')), call.abortAfter as number);
+      if (controller !== undefined)
+        clock.setTimeout(() => controller.abort(new Error('caller aborted')), call.abortAfter as number);
       const fn = ({ signal }: { signal: AbortSignal }): Promise<string> => {
         if (pool.active > pool.limit) out.overLimitAtAdmission++;
         return new Promise((resolve, reject) => {

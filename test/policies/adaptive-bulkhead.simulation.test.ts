@@ -45,10 +45,13 @@ async function simulate(algorithm: 'aimd' | 'gradient2' | 'vegas'): Promise<Run>
       stepAt = at;
       before = to;
       dependency.slowdown = 5;
-      clock.setTimeout(() => {
-        undoAt = clock.now();
-        dependency.slowdown = 1;
-      }, (STEP_WINDOWS + 1) * WINDOW_MS);
+      clock.setTimeout(
+        () => {
+          undoAt = clock.now();
+          dependency.slowdown = 1;
+        },
+        (STEP_WINDOWS + 1) * WINDOW_MS,
+      );
     }
   });
   const { series, totals } = await runLoad({
@@ -83,32 +86,35 @@ function outsideBand(run: Run, from: number, to: number): SeriesPoint[] {
 
 const within20 = (limit: number): boolean => limit >= 0.8 * C && limit <= 1.2 * C;
 
-describe.each(['aimd', 'gradient2'] as const)('adaptiveBulkhead %s against a dependency of capacity 50', (algorithm) => {
-  let run: Run;
+describe.each(['aimd', 'gradient2'] as const)(
+  'adaptiveBulkhead %s against a dependency of capacity 50',
+  (algorithm) => {
+    let run: Run;
 
-  it('settles within ±20 % of 50 within 30 simulated seconds and stays there under constant load', async () => {
-    run = await simulate(algorithm);
-    const reached = run.changes.find((c) => within20(c.to));
-    expect(reached?.at).toBeLessThanOrEqual(30_000);
-    expect(run.stepAt - 30_000).toBeGreaterThanOrEqual(30_000);
-    expect(outsideBand(run, 30_000, run.stepAt)).toEqual([]);
-    // Never more in flight than the limit when a call was admitted.
-    expect(run.maxActiveOverLimit).toBeLessThanOrEqual(0);
-  }, 60_000);
+    it('settles within ±20 % of 50 within 30 simulated seconds and stays there under constant load', async () => {
+      run = await simulate(algorithm);
+      const reached = run.changes.find((c) => within20(c.to));
+      expect(reached?.at).toBeLessThanOrEqual(30_000);
+      expect(run.stepAt - 30_000).toBeGreaterThanOrEqual(30_000);
+      expect(outsideBand(run, 30_000, run.stepAt)).toEqual([]);
+      // Never more in flight than the limit when a call was admitted.
+      expect(run.maxActiveOverLimit).toBeLessThanOrEqual(0);
+    }, 60_000);
 
-  it('falls below 0.6× its previous limit within 7 windows of a 5× latency step', () => {
-    const by = run.stepAt + STEP_WINDOWS * WINDOW_MS + WINDOWS_SLACK_MS;
-    expect(limitAt(run, by)).toBeLessThan(0.6 * run.before);
-  });
+    it('falls below 0.6× its previous limit within 7 windows of a 5× latency step', () => {
+      const by = run.stepAt + STEP_WINDOWS * WINDOW_MS + WINDOWS_SLACK_MS;
+      expect(limitAt(run, by)).toBeLessThan(0.6 * run.before);
+    });
 
-  it('recovers to within 20 % of 50 within 30 s after the step is undone', () => {
-    expect(run.undoAt).toBeGreaterThan(run.stepAt);
-    const by = run.undoAt + 30_000;
-    const recovered = run.changes.find((c) => c.at > run.undoAt && within20(c.to));
-    expect(recovered?.at).toBeLessThanOrEqual(by);
-    expect(within20(limitAt(run, by))).toBe(true);
-  });
-});
+    it('recovers to within 20 % of 50 within 30 s after the step is undone', () => {
+      expect(run.undoAt).toBeGreaterThan(run.stepAt);
+      const by = run.undoAt + 30_000;
+      const recovered = run.changes.find((c) => c.at > run.undoAt && within20(c.to));
+      expect(recovered?.at).toBeLessThanOrEqual(by);
+      expect(within20(limitAt(run, by))).toBe(true);
+    });
+  },
+);
 
 describe('adaptiveBulkhead vegas against the same dependency', () => {
   it('settles within ±20 % of 50 too, and never admits above its limit', async () => {

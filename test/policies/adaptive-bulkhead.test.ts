@@ -17,7 +17,9 @@ import { VirtualClock } from '../../src/testing/index.js';
 import { deferred, flush, track } from '../support/async.js';
 
 /** An algorithm that records every window and answers with `next(limit)`. */
-function recording(next: (limit: number, window: LimitWindow) => number = (limit) => limit): LimitAlgorithm & { windows: LimitWindow[] } {
+function recording(
+  next: (limit: number, window: LimitWindow) => number = (limit) => limit,
+): LimitAlgorithm & { windows: LimitWindow[] } {
   const windows: LimitWindow[] = [];
   return {
     windows,
@@ -37,7 +39,12 @@ function after<T>(clock: VirtualClock, ms: number, value: T): () => Promise<T> {
 }
 
 /** Runs one call of `ms` through `pool` and moves the clock until it has settled. */
-async function call<T>(clock: VirtualClock, pool: { execute(fn: () => Promise<T>): Promise<T> }, ms: number, value: T): Promise<T> {
+async function call<T>(
+  clock: VirtualClock,
+  pool: { execute(fn: () => Promise<T>): Promise<T> },
+  ms: number,
+  value: T,
+): Promise<T> {
   const p = pool.execute(after(clock, ms, value));
   await clock.advance(ms);
   return p;
@@ -58,17 +65,17 @@ describe('adaptiveBulkhead: defaults and validation', () => {
     });
     expect(Object.isFrozen(ADAPTIVE_BULKHEAD_DEFAULTS.window)).toBe(true);
     const pool = adaptiveBulkhead();
-    expect([pool.kind, pool.name, pool.limit, pool.minLimit, pool.maxLimit, pool.maxQueue, pool.queueTimeout, pool.active, pool.queued]).toEqual([
-      'adaptiveBulkhead',
-      'adaptiveBulkhead',
-      20,
-      1,
-      200,
-      0,
-      undefined,
-      0,
-      0,
-    ]);
+    expect([
+      pool.kind,
+      pool.name,
+      pool.limit,
+      pool.minLimit,
+      pool.maxLimit,
+      pool.maxQueue,
+      pool.queueTimeout,
+      pool.active,
+      pool.queued,
+    ]).toEqual(['adaptiveBulkhead', 'adaptiveBulkhead', 20, 1, 200, 0, undefined, 0, 0]);
   });
 
   it('keeps the default initial limit inside limits that exclude 20', () => {
@@ -78,25 +85,69 @@ describe('adaptiveBulkhead: defaults and validation', () => {
 
   it.each([
     [{ minLimit: 10, maxLimit: 5 }, RangeError, 'adaptiveBulkhead: minLimit must be <= maxLimit (5), got 10'],
-    [{ initialLimit: 300 }, RangeError, 'adaptiveBulkhead: initialLimit must be an integer in [minLimit, maxLimit] = [1, 200], got 300'],
-    [{ initialLimit: 3, minLimit: 5 }, RangeError, 'adaptiveBulkhead: initialLimit must be an integer in [minLimit, maxLimit] = [5, 200], got 3'],
+    [
+      { initialLimit: 300 },
+      RangeError,
+      'adaptiveBulkhead: initialLimit must be an integer in [minLimit, maxLimit] = [1, 200], got 300',
+    ],
+    [
+      { initialLimit: 3, minLimit: 5 },
+      RangeError,
+      'adaptiveBulkhead: initialLimit must be an integer in [minLimit, maxLimit] = [5, 200], got 3',
+    ],
     [{ initialLimit: 2.5 }, RangeError, 'adaptiveBulkhead: initialLimit must be an integer >= 1, got 2.5'],
     [{ minLimit: 0 }, RangeError, 'adaptiveBulkhead: minLimit must be an integer >= 1, got 0'],
     [{ maxLimit: '9' }, TypeError, 'adaptiveBulkhead: maxLimit must be an integer >= 1, got "9"'],
-    [{ algorithm: { kind: 'aimd', backoffRatio: 1 } }, RangeError, 'adaptiveBulkhead: algorithm.backoffRatio must be a number in [0.5, 1), got 1'],
-    [{ algorithm: { kind: 'aimd', backoffRatio: 0.4 } }, RangeError, 'adaptiveBulkhead: algorithm.backoffRatio must be a number in [0.5, 1), got 0.4'],
-    [{ algorithm: { kind: 'aimd', backoffRatio: 'x' } }, TypeError, 'adaptiveBulkhead: algorithm.backoffRatio must be a number in [0.5, 1), got "x"'],
+    [
+      { algorithm: { kind: 'aimd', backoffRatio: 1 } },
+      RangeError,
+      'adaptiveBulkhead: algorithm.backoffRatio must be a number in [0.5, 1), got 1',
+    ],
+    [
+      { algorithm: { kind: 'aimd', backoffRatio: 0.4 } },
+      RangeError,
+      'adaptiveBulkhead: algorithm.backoffRatio must be a number in [0.5, 1), got 0.4',
+    ],
+    [
+      { algorithm: { kind: 'aimd', backoffRatio: 'x' } },
+      TypeError,
+      'adaptiveBulkhead: algorithm.backoffRatio must be a number in [0.5, 1), got "x"',
+    ],
     [
       { algorithm: 'cubic' },
       RangeError,
       'adaptiveBulkhead: algorithm must be one of "aimd", "gradient2", "vegas", an object with one of them as kind, or an object with update(), got "cubic"',
     ],
-    [{ algorithm: { kind: 'cubic' } }, RangeError, 'adaptiveBulkhead: algorithm.kind must be one of "aimd", "gradient2", "vegas", got "cubic"'],
-    [{ algorithm: 42 }, TypeError, 'adaptiveBulkhead: algorithm must be one of "aimd", "gradient2", "vegas", an object with one of them as kind, or an object with update(), got 42'],
-    [{ algorithm: { kind: 'gradient2', rttTolerance: 0.9 } }, RangeError, 'adaptiveBulkhead: algorithm.rttTolerance must be a number >= 1, got 0.9'],
-    [{ algorithm: { kind: 'gradient2', smoothing: 0 } }, RangeError, 'adaptiveBulkhead: algorithm.smoothing must be a number in (0, 1], got 0'],
-    [{ algorithm: { kind: 'vegas', probeMultiplier: -1 } }, RangeError, 'adaptiveBulkhead: algorithm.probeMultiplier must be a positive finite number, got -1'],
-    [{ window: { minMs: 500, maxMs: 100 } }, RangeError, 'adaptiveBulkhead: window.minMs must be <= window.maxMs (100), got 500'],
+    [
+      { algorithm: { kind: 'cubic' } },
+      RangeError,
+      'adaptiveBulkhead: algorithm.kind must be one of "aimd", "gradient2", "vegas", got "cubic"',
+    ],
+    [
+      { algorithm: 42 },
+      TypeError,
+      'adaptiveBulkhead: algorithm must be one of "aimd", "gradient2", "vegas", an object with one of them as kind, or an object with update(), got 42',
+    ],
+    [
+      { algorithm: { kind: 'gradient2', rttTolerance: 0.9 } },
+      RangeError,
+      'adaptiveBulkhead: algorithm.rttTolerance must be a number >= 1, got 0.9',
+    ],
+    [
+      { algorithm: { kind: 'gradient2', smoothing: 0 } },
+      RangeError,
+      'adaptiveBulkhead: algorithm.smoothing must be a number in (0, 1], got 0',
+    ],
+    [
+      { algorithm: { kind: 'vegas', probeMultiplier: -1 } },
+      RangeError,
+      'adaptiveBulkhead: algorithm.probeMultiplier must be a positive finite number, got -1',
+    ],
+    [
+      { window: { minMs: 500, maxMs: 100 } },
+      RangeError,
+      'adaptiveBulkhead: window.minMs must be <= window.maxMs (100), got 500',
+    ],
     [{ window: { minSamples: 0 } }, RangeError, 'adaptiveBulkhead: window.minSamples must be an integer >= 1, got 0'],
     [{ window: 5 }, TypeError, 'adaptiveBulkhead: window must be an object, got 5'],
     [{ maxQueue: -1 }, RangeError, 'adaptiveBulkhead: maxQueue must be an integer >= 0, or Infinity, got -1'],
@@ -115,7 +166,10 @@ describe('adaptiveBulkhead: defaults and validation', () => {
   it.each([
     [{ maxConcurent: 5 }, 'adaptiveBulkhead: unknown option maxConcurent'],
     [{ maxConcurrency: 5 }, "adaptiveBulkhead: unknown option maxConcurrency (concurrency-limits' name; use maxLimit)"],
-    [{ maxConcurrent: 5 }, "adaptiveBulkhead: unknown option maxConcurrent (bulkhead's option; the limit moves between minLimit and maxLimit)"],
+    [
+      { maxConcurrent: 5 },
+      "adaptiveBulkhead: unknown option maxConcurrent (bulkhead's option; the limit moves between minLimit and maxLimit)",
+    ],
     [{ window: { size: 5 } }, 'adaptiveBulkhead: unknown option window.size'],
     [{ algorithm: { kind: 'aimd', smoothing: 0.5 } }, 'adaptiveBulkhead: unknown option algorithm.smoothing'],
     [{ algorithm: { kind: 'vegas', rttTolerance: 2 } }, 'adaptiveBulkhead: unknown option algorithm.rttTolerance'],
@@ -125,7 +179,15 @@ describe('adaptiveBulkhead: defaults and validation', () => {
   });
 
   it('takes each algorithm by name, with settings, or as an object of its own', () => {
-    for (const algorithm of ['aimd', 'gradient2', 'vegas', { kind: 'aimd', backoffRatio: 0.5, timeout: 100 }, { kind: 'gradient2', rttTolerance: 2, smoothing: 1, longWindow: 10, queueSize: 0 }, { kind: 'vegas', smoothing: 0.5, probeMultiplier: 5, alpha: () => 2, beta: () => 4 }, recording()] as const) {
+    for (const algorithm of [
+      'aimd',
+      'gradient2',
+      'vegas',
+      { kind: 'aimd', backoffRatio: 0.5, timeout: 100 },
+      { kind: 'gradient2', rttTolerance: 2, smoothing: 1, longWindow: 10, queueSize: 0 },
+      { kind: 'vegas', smoothing: 0.5, probeMultiplier: 5, alpha: () => 2, beta: () => 4 },
+      recording(),
+    ] as const) {
       expect(adaptiveBulkhead({ algorithm }).limit).toBe(20);
     }
   });
@@ -142,7 +204,11 @@ describe('adaptiveBulkhead: admission, shared with the bulkhead', () => {
     const c = pool.execute(() => 'never');
     await expect(c).rejects.toBeInstanceOf(BulkheadRejectedError);
     const error = await c.catch((e: unknown) => e);
-    expect(isBulkheadRejectedError(error) && [error.reason, error.executed, error.message]).toEqual(['limit', false, 'adaptive bulkhead is at its limit']);
+    expect(isBulkheadRejectedError(error) && [error.reason, error.executed, error.message]).toEqual([
+      'limit',
+      false,
+      'adaptive bulkhead is at its limit',
+    ]);
     expect(rejected).toEqual(['limit']);
     expect(pool.active).toBe(2);
     d.resolve('ok');
@@ -176,7 +242,11 @@ describe('adaptiveBulkhead: admission, shared with the bulkhead', () => {
     const slow = track(pool.execute(after(clock, 2_000, 'slow')));
     const waiting = track(pool.execute(() => 'x'));
     await clock.advance(500);
-    expect([waiting.ok, (waiting.error as BulkheadRejectedError).reason, rejected]).toEqual([false, 'queueTimeout', ['queueTimeout']]);
+    expect([waiting.ok, (waiting.error as BulkheadRejectedError).reason, rejected]).toEqual([
+      false,
+      'queueTimeout',
+      ['queueTimeout'],
+    ]);
     await clock.runAll();
     expect([slow.value, clock.pending, pool.active, pool.queued]).toEqual(['slow', 0, 0, 0]);
   });
@@ -219,7 +289,8 @@ describe('adaptiveBulkhead: sampling and the limit', () => {
     const clock = new VirtualClock();
     const algorithm = recording();
     const pool = adaptiveBulkhead({ algorithm, clock, window: fastWindow(1) });
-    const failAfter = (ms: number, error: unknown) => () => new Promise((_, reject) => clock.setTimeout(() => reject(error), ms));
+    const failAfter = (ms: number, error: unknown) => () =>
+      new Promise((_, reject) => clock.setTimeout(() => reject(error), ms));
     const run = async (fn: () => Promise<unknown>) => {
       const p = pool.execute(fn).catch(() => undefined);
       await clock.advance(200);
@@ -244,7 +315,10 @@ describe('adaptiveBulkhead: sampling and the limit', () => {
     await call(clock, pool, 1, 1); // opens the window
     await clock.advance(200);
     const controller = new AbortController();
-    const aborted = pool.execute(({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))), { signal: controller.signal });
+    const aborted = pool.execute(
+      ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      { signal: controller.signal },
+    );
     controller.abort(new TimeoutError(1));
     await expect(aborted).rejects.toBeInstanceOf(TimeoutError);
     await flush();
@@ -267,7 +341,8 @@ describe('adaptiveBulkhead: sampling and the limit', () => {
           return (error as Error).message === 'overloaded';
         },
       });
-      const fail = (message: string) => () => new Promise((_, reject) => clock.setTimeout(() => reject(new Error(message)), 150));
+      const fail = (message: string) => () =>
+        new Promise((_, reject) => clock.setTimeout(() => reject(new Error(message)), 150));
       await call(clock, pool, 1, 1);
       for (const message of ['overloaded', 'boom', 'other']) {
         const p = pool.execute(fail(message)).catch(() => undefined);
@@ -316,7 +391,13 @@ describe('adaptiveBulkhead: sampling and the limit', () => {
   it('starts queued calls at once when the limit rises, and admits no one above a lowered limit', async () => {
     const clock = new VirtualClock();
     let next = 3;
-    const pool = adaptiveBulkhead({ algorithm: { update: () => next }, clock, initialLimit: 1, maxQueue: 10, window: fastWindow(1) });
+    const pool = adaptiveBulkhead({
+      algorithm: { update: () => next },
+      clock,
+      initialLimit: 1,
+      maxQueue: 10,
+      window: fastWindow(1),
+    });
     await call(clock, pool, 1, 'open');
     await clock.advance(200);
     const d = deferred();
@@ -339,7 +420,13 @@ describe('adaptiveBulkhead: sampling and the limit', () => {
 
   it('hands new slots to every call waiting at the head of the queue the moment the limit rises', async () => {
     const clock = new VirtualClock();
-    const pool = adaptiveBulkhead({ algorithm: { update: () => 4 }, clock, initialLimit: 2, maxQueue: 10, window: fastWindow(1) });
+    const pool = adaptiveBulkhead({
+      algorithm: { update: () => 4 },
+      clock,
+      initialLimit: 2,
+      maxQueue: 10,
+      window: fastWindow(1),
+    });
     await call(clock, pool, 1, 'open');
     await clock.advance(200);
     const long = deferred();
@@ -360,7 +447,13 @@ describe('adaptiveBulkhead: sampling and the limit', () => {
   it('admits no one while in flight is at or above a lowered limit', async () => {
     const clock = new VirtualClock();
     let next = 20;
-    const pool = adaptiveBulkhead({ algorithm: { update: () => next }, clock, initialLimit: 3, maxQueue: 5, window: fastWindow(1) });
+    const pool = adaptiveBulkhead({
+      algorithm: { update: () => next },
+      clock,
+      initialLimit: 3,
+      maxQueue: 5,
+      window: fastWindow(1),
+    });
     await call(clock, pool, 1, 'open');
     await clock.advance(200);
     const gates = [deferred(), deferred(), deferred()];
@@ -371,7 +464,7 @@ describe('adaptiveBulkhead: sampling and the limit', () => {
     await flush();
     expect([pool.limit, pool.active]).toEqual([1, 2]);
     let admittedAt: number[] = [];
-    const waiting = track(pool.execute(() => (admittedAt = [pool.active, pool.limit], 'w')));
+    const waiting = track(pool.execute(() => ((admittedAt = [pool.active, pool.limit]), 'w')));
     expect(pool.queued).toBe(1);
     gates[1]?.resolve('b');
     await flush();
@@ -395,7 +488,9 @@ describe('adaptiveBulkhead: sampling and the limit', () => {
 describe('adaptiveBulkhead: keyed pools', () => {
   it('keyed(() => adaptiveBulkhead()) gives each key its own limit', async () => {
     const clock = new VirtualClock();
-    const pools = keyed(() => adaptiveBulkhead({ clock, initialLimit: 10, window: fastWindow(1), algorithm: { kind: 'aimd' } }));
+    const pools = keyed(() =>
+      adaptiveBulkhead({ clock, initialLimit: 10, window: fastWindow(1), algorithm: { kind: 'aimd' } }),
+    );
     const fail = () => new Promise((_, reject) => clock.setTimeout(() => reject(new TimeoutError(5)), 5));
     const run = async (key: string, fn: () => Promise<unknown>) => {
       const p = pools.execute(fn, { key }).catch(() => undefined);
@@ -406,6 +501,10 @@ describe('adaptiveBulkhead: keyed pools', () => {
     await run('fast', after(clock, 5, 1));
     await run('slow', fail);
     await run('fast', after(clock, 5, 1));
-    expect([pools.get('slow').limit, pools.get('fast').limit, pools.get('slow').kind]).toEqual([9, 10, 'adaptiveBulkhead']);
+    expect([pools.get('slow').limit, pools.get('fast').limit, pools.get('slow').kind]).toEqual([
+      9,
+      10,
+      'adaptiveBulkhead',
+    ]);
   });
 });

@@ -51,7 +51,13 @@ describe('bulkhead: properties under random interleavings', () => {
           let running = 0;
           const started: number[] = [];
           const enqueued: number[] = [];
-          const state = calls.map(() => ({ queued: false, started: false, abortedWhileQueued: false, settles: 0, error: undefined as unknown }));
+          const state = calls.map(() => ({
+            queued: false,
+            started: false,
+            abortedWhileQueued: false,
+            settles: 0,
+            error: undefined as unknown,
+          }));
           const controllers = calls.map(() => new AbortController());
 
           calls.forEach((call, i) => {
@@ -145,7 +151,9 @@ describe('bulkhead: properties under random interleavings', () => {
               (e: unknown) => outcomes.push(`${i} ${isBulkheadRejectedError(e) ? e.reason : 'aborted'}`),
             ),
         );
-        controllers.forEach((c, i) => void s.schedule(Promise.resolve(), `abort ${i}`).then(() => c.abort(new Error('a'))));
+        controllers.forEach(
+          (c, i) => void s.schedule(Promise.resolve(), `abort ${i}`).then(() => c.abort(new Error('a'))),
+        );
         await s.waitAll();
         await Promise.all(all);
         expect(outcomes).toHaveLength(extra + 1);

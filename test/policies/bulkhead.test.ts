@@ -32,26 +32,56 @@ describe('bulkhead: defaults and validation', () => {
     [{ maxConcurrent: '2' }, TypeError, 'bulkhead: maxConcurrent must be an integer >= 1, or Infinity, got "2"'],
     [{}, TypeError, 'bulkhead: maxConcurrent must be an integer >= 1, or Infinity, got undefined'],
     [{ maxConcurrent: 1, maxQueue: -1 }, RangeError, 'bulkhead: maxQueue must be an integer >= 0, or Infinity, got -1'],
-    [{ maxConcurrent: 1, maxQueue: 0.5 }, RangeError, 'bulkhead: maxQueue must be an integer >= 0, or Infinity, got 0.5'],
-    [{ maxConcurrent: 1, maxQueue: null }, TypeError, 'bulkhead: maxQueue must be an integer >= 0, or Infinity, got null'],
-    [{ maxConcurrent: 1, queueTimeout: 0 }, RangeError, 'bulkhead: queueTimeout must be a positive finite number, got 0'],
-    [{ maxConcurrent: 1, queueTimeout: -5 }, RangeError, 'bulkhead: queueTimeout must be a positive finite number, got -5'],
-    [{ maxConcurrent: 1, queueTimeout: Infinity }, RangeError, 'bulkhead: queueTimeout must be a positive finite number, got Infinity'],
-    [{ maxConcurrent: 1, queueTimeout: '5' }, TypeError, 'bulkhead: queueTimeout must be a positive finite number, got "5"'],
+    [
+      { maxConcurrent: 1, maxQueue: 0.5 },
+      RangeError,
+      'bulkhead: maxQueue must be an integer >= 0, or Infinity, got 0.5',
+    ],
+    [
+      { maxConcurrent: 1, maxQueue: null },
+      TypeError,
+      'bulkhead: maxQueue must be an integer >= 0, or Infinity, got null',
+    ],
+    [
+      { maxConcurrent: 1, queueTimeout: 0 },
+      RangeError,
+      'bulkhead: queueTimeout must be a positive finite number, got 0',
+    ],
+    [
+      { maxConcurrent: 1, queueTimeout: -5 },
+      RangeError,
+      'bulkhead: queueTimeout must be a positive finite number, got -5',
+    ],
+    [
+      { maxConcurrent: 1, queueTimeout: Infinity },
+      RangeError,
+      'bulkhead: queueTimeout must be a positive finite number, got Infinity',
+    ],
+    [
+      { maxConcurrent: 1, queueTimeout: '5' },
+      TypeError,
+      'bulkhead: queueTimeout must be a positive finite number, got "5"',
+    ],
     [
       { maxConcurrent: 1, queueTimeout: 2_147_483_648 },
       RangeError,
       'bulkhead: queueTimeout must be at most 2147483647 (about 24.8 days), got 2147483648',
     ],
     [{ maxConcurrent: 1, name: '' }, TypeError, 'bulkhead: name must be a non-empty string, got ""'],
-    [{ maxConcurrent: 1, clock: {} }, TypeError, 'bulkhead: clock must be an object with now, setTimeout and clearTimeout, got an object'],
+    [
+      { maxConcurrent: 1, clock: {} },
+      TypeError,
+      'bulkhead: clock must be an object with now, setTimeout and clearTimeout, got an object',
+    ],
   ])('rejects %o at construction, naming the option and the value', (options, type, message) => {
     expect(() => bulkhead(options as never)).toThrow(type);
     expect(() => bulkhead(options as never)).toThrow(message);
   });
 
   it('rejects a missing or non-object options argument naming the option', () => {
-    expect(() => bulkhead(undefined as never)).toThrow('bulkhead: maxConcurrent must be an integer >= 1, or Infinity, got undefined');
+    expect(() => bulkhead(undefined as never)).toThrow(
+      'bulkhead: maxConcurrent must be an integer >= 1, or Infinity, got undefined',
+    );
     expect(() => bulkhead(5 as never)).toThrow(TypeError);
     expect(() => bulkhead(5 as never)).toThrow('bulkhead: options must be an object, got 5');
   });
@@ -147,7 +177,11 @@ describe('bulkhead: capacity', () => {
 
   it('frees the place when fn throws synchronously or rejects', async () => {
     const b = bulkhead({ maxConcurrent: 1 });
-    await expect(b.execute(() => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      b.execute(() => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
     await flush();
     expect(b.active).toBe(0);
     await expect(b.execute(() => Promise.reject(new Error('async')))).rejects.toThrow('async');
@@ -170,28 +204,35 @@ describe('bulkhead: capacity', () => {
     ['without a signal', {}, false],
     ['with a signal', {}, true],
     ['under a queueTimeout', { queueTimeout: 1_000 }, false],
-  ])('hands a queued call\'s value, rejection or synchronous throw back unchanged %s', async (_label, extra, withSignal) => {
-    const b = bulkhead({ maxConcurrent: 1, maxQueue: 3, clock: new VirtualClock(), ...extra });
-    const options = withSignal ? { signal: new AbortController().signal } : undefined;
-    const g = gate();
-    const first = b.execute(g.fn);
-    const value = { v: 1 };
-    const failure = new Error('async');
-    const thrown = new Error('sync');
-    const ok = track(b.execute(() => value, options));
-    const rejected = track(b.execute(() => Promise.reject(failure), options));
-    const threw = track(b.execute(() => { throw thrown; }, options));
-    expect(b.queued).toBe(3);
-    g.release();
-    await first;
-    await flush();
-    expect(ok).toMatchObject({ ok: true });
-    expect(ok.value).toBe(value);
-    expect(rejected.error).toBe(failure);
-    expect(threw.error).toBe(thrown);
-    expect(b.active).toBe(0);
-    expect(b.queued).toBe(0);
-  });
+  ])(
+    "hands a queued call's value, rejection or synchronous throw back unchanged %s",
+    async (_label, extra, withSignal) => {
+      const b = bulkhead({ maxConcurrent: 1, maxQueue: 3, clock: new VirtualClock(), ...extra });
+      const options = withSignal ? { signal: new AbortController().signal } : undefined;
+      const g = gate();
+      const first = b.execute(g.fn);
+      const value = { v: 1 };
+      const failure = new Error('async');
+      const thrown = new Error('sync');
+      const ok = track(b.execute(() => value, options));
+      const rejected = track(b.execute(() => Promise.reject(failure), options));
+      const threw = track(
+        b.execute(() => {
+          throw thrown;
+        }, options),
+      );
+      expect(b.queued).toBe(3);
+      g.release();
+      await first;
+      await flush();
+      expect(ok).toMatchObject({ ok: true });
+      expect(ok.value).toBe(value);
+      expect(rejected.error).toBe(failure);
+      expect(threw.error).toBe(thrown);
+      expect(b.active).toBe(0);
+      expect(b.queued).toBe(0);
+    },
+  );
 });
 
 describe('bulkhead: queue timeout', () => {

@@ -34,8 +34,12 @@ describe('injectFault: validation', () => {
     expect(() => injectFault({ rate: 0.5 } as never)).toThrow(
       'injectFault: error must be an error value or a function returning one, got undefined',
     );
-    expect(() => injectFault({ rate: 0.5, error: injected, random: 4 as never })).toThrow('injectFault: random must be a function, got 4');
-    expect(() => injectFault({ rate: 0.5, error: injected, clock: {} as never })).toThrow('injectFault: clock must be an object');
+    expect(() => injectFault({ rate: 0.5, error: injected, random: 4 as never })).toThrow(
+      'injectFault: random must be a function, got 4',
+    );
+    expect(() => injectFault({ rate: 0.5, error: injected, clock: {} as never })).toThrow(
+      'injectFault: clock must be an object',
+    );
     expect(() => injectFault('x' as never)).toThrow('injectFault: options must be an object, got "x"');
   });
 });
@@ -83,7 +87,9 @@ describe('injectFault: semantics', () => {
     const random = vi.fn(() => 0.5);
     const controller = new AbortController();
     controller.abort('gone');
-    await expect(injectFault({ rate: 1, error: injected, random }).execute(ok, { signal: controller.signal })).rejects.toBe('gone');
+    await expect(
+      injectFault({ rate: 1, error: injected, random }).execute(ok, { signal: controller.signal }),
+    ).rejects.toBe('gone');
     expect(random).not.toHaveBeenCalled();
   });
 
@@ -137,9 +143,21 @@ describe('injectLatency: validation', () => {
   it.each([
     [0, RangeError, 'injectLatency: ms must be a positive finite number of milliseconds at most 2147483647, got 0'],
     [-5, RangeError, 'injectLatency: ms must be a positive finite number of milliseconds at most 2147483647, got -5'],
-    [Infinity, RangeError, 'injectLatency: ms must be a positive finite number of milliseconds at most 2147483647, got Infinity'],
-    [2_147_483_648, RangeError, 'injectLatency: ms must be a positive finite number of milliseconds at most 2147483647, got 2147483648'],
-    [undefined, TypeError, 'injectLatency: ms must be a positive finite number of milliseconds at most 2147483647, got undefined'],
+    [
+      Infinity,
+      RangeError,
+      'injectLatency: ms must be a positive finite number of milliseconds at most 2147483647, got Infinity',
+    ],
+    [
+      2_147_483_648,
+      RangeError,
+      'injectLatency: ms must be a positive finite number of milliseconds at most 2147483647, got 2147483648',
+    ],
+    [
+      undefined,
+      TypeError,
+      'injectLatency: ms must be a positive finite number of milliseconds at most 2147483647, got undefined',
+    ],
   ])('rejects ms = %s with a %s naming the option and value', (ms, type, message) => {
     expect(() => injectLatency({ rate: 1, ms: ms as number })).toThrow(type);
     expect(() => injectLatency({ rate: 1, ms: ms as number })).toThrow(message);
@@ -147,7 +165,9 @@ describe('injectLatency: validation', () => {
 
   it('rejects a bad rate and random naming the option and value', () => {
     expect(() => injectLatency({ rate: 2, ms: 1 })).toThrow('injectLatency: rate must be a number in [0, 1], got 2');
-    expect(() => injectLatency({ rate: 1, ms: 1, random: null as never })).toThrow('injectLatency: random must be a function, got null');
+    expect(() => injectLatency({ rate: 1, ms: 1, random: null as never })).toThrow(
+      'injectLatency: random must be a function, got null',
+    );
   });
 });
 

@@ -17,9 +17,14 @@ describe('stateChange.at is when the change happened, not when it was noticed', 
     ]);
   });
 
-  it('stamps a hung probe\'s halfOpen → open at probe start + maxWait', async () => {
+  it("stamps a hung probe's halfOpen → open at probe start + maxWait", async () => {
     const clock = new VirtualClock();
-    const breaker = circuitBreaker({ clock, window: { kind: 'consecutive', failures: 1 }, openFor: 1_000, halfOpen: { maxWait: 500 } });
+    const breaker = circuitBreaker({
+      clock,
+      window: { kind: 'consecutive', failures: 1 },
+      openFor: 1_000,
+      halfOpen: { maxWait: 500 },
+    });
     const changes: { from: string; to: string; at: number; reason: string }[] = [];
     breaker.on('stateChange', ({ from, to, at, reason }) => changes.push({ from, to, at, reason }));
     await expect(breaker.execute(() => Promise.reject(new Error('x')))).rejects.toThrow();

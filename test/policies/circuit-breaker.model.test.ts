@@ -121,7 +121,11 @@ class Model {
   stats(now: number) {
     if (this.cfg.kind === 'consecutive') return { calls: this.run, failures: this.run, slowCalls: 0 };
     const live = this.live(now);
-    return { calls: live.length, failures: live.filter((s) => s.failed).length, slowCalls: live.filter((s) => s.slow).length };
+    return {
+      calls: live.length,
+      failures: live.filter((s) => s.failed).length,
+      slowCalls: live.filter((s) => s.slow).length,
+    };
   }
 
   private record(now: number, failed: boolean, slow: boolean): void {
@@ -140,7 +144,12 @@ class Model {
   }
 
   /** A call arrives: the admission decision. */
-  admit(now: number): { kind: 'run'; generation: number; probe: number | undefined } | { kind: 'broken'; retryAfter: number } | { kind: 'isolated' } {
+  admit(
+    now: number,
+  ):
+    | { kind: 'run'; generation: number; probe: number | undefined }
+    | { kind: 'broken'; retryAfter: number }
+    | { kind: 'isolated' } {
     this.catchUp(now);
     switch (this.state) {
       case 'closed':
@@ -159,7 +168,11 @@ class Model {
   }
 
   /** A call settles; `'N'` counts as neither. */
-  settle(call: { generation: number; probe: number | undefined; startedAt: number }, outcome: Outcome | 'N', now: number): void {
+  settle(
+    call: { generation: number; probe: number | undefined; startedAt: number },
+    outcome: Outcome | 'N',
+    now: number,
+  ): void {
     this.catchUp(now);
     const isProbe = call.probe !== undefined;
     const current = isProbe && this.state === 'halfOpen' && this.probes.some((p) => p.id === call.probe);
@@ -332,7 +345,12 @@ class SlowCmd implements Cmd {
     const start = clock.now();
     const admission = model.admit(start);
     const p = real.breaker
-      .execute(() => new Promise((resolve, reject) => clock.setTimeout(() => (this.outcome === 'S' ? resolve('ok') : reject(new Error('late'))), this.ms)))
+      .execute(
+        () =>
+          new Promise((resolve, reject) =>
+            clock.setTimeout(() => (this.outcome === 'S' ? resolve('ok') : reject(new Error('late'))), this.ms),
+          ),
+      )
       .then(
         (v) => v,
         (e: unknown) => e,
@@ -344,7 +362,11 @@ class SlowCmd implements Cmd {
       expect(model.probes.length).toBeLessThanOrEqual(model.cfg.probes);
       await clock.advance(this.ms);
       await p;
-      model.settle({ generation: admission.generation, probe: admission.probe, startedAt: start }, this.outcome, start + this.ms);
+      model.settle(
+        { generation: admission.generation, probe: admission.probe, startedAt: start },
+        this.outcome,
+        start + this.ms,
+      );
     }
     checkInvariants(model, real);
   }
@@ -368,7 +390,16 @@ class StartCmd implements Cmd {
     );
     promise.catch(swallow);
     if (admission.kind === 'run') {
-      real.pending.push({ instance: real.instance, generation: admission.generation, probe: admission.probe, startedAt: now, settle, abort, promise, done: false });
+      real.pending.push({
+        instance: real.instance,
+        generation: admission.generation,
+        probe: admission.probe,
+        startedAt: now,
+        settle,
+        abort,
+        promise,
+        done: false,
+      });
     } else {
       checkAdmission(model, admission, await promise.catch((e: unknown) => e));
     }
@@ -511,7 +542,10 @@ function configFor(kind: Kind): fc.Arbitrary<Config> {
     buckets: fc.integer({ min: 1, max: 4 }),
     minimumCalls: fc.integer({ min: 0, max: 4 }),
     failureRate: fc.constantFrom(0.25, 0.5, 1),
-    slowCall: kind === 'consecutive' ? fc.constant(undefined) : fc.option(fc.record({ ms: fc.constantFrom(20, 50), rate: fc.constantFrom(0.5, 1) }), { nil: undefined }),
+    slowCall:
+      kind === 'consecutive'
+        ? fc.constant(undefined)
+        : fc.option(fc.record({ ms: fc.constantFrom(20, 50), rate: fc.constantFrom(0.5, 1) }), { nil: undefined }),
     openFor: fc.oneof(
       fc.integer({ min: 0, max: 150 }).map((fixed) => ({ fixed })),
       fc.integer({ min: 10, max: 60 }).map((perOpen) => ({ perOpen })),
@@ -544,11 +578,15 @@ describe('circuitBreaker: model-based', () => {
     'behaves like the reference model (%s window)',
     async (kind) => {
       await fc.assert(
-        fc.asyncProperty(configFor(kind), fc.commands(commands, { maxCommands: 30, size: 'large' }), async (cfg, cmds) => {
-          const options = optionsFor(cfg);
-          const model = new Model({ ...cfg, minimumCalls: options.minimumCalls as number });
-          await fc.asyncModelRun(() => ({ model, real: new Real(options) }), cmds);
-        }),
+        fc.asyncProperty(
+          configFor(kind),
+          fc.commands(commands, { maxCommands: 30, size: 'large' }),
+          async (cfg, cmds) => {
+            const options = optionsFor(cfg);
+            const model = new Model({ ...cfg, minimumCalls: options.minimumCalls as number });
+            await fc.asyncModelRun(() => ({ model, real: new Real(options) }), cmds);
+          },
+        ),
         { numRuns: 1_000 },
       );
     },

@@ -17,7 +17,12 @@ const fail = (): Promise<never> => Promise.reject(new Error('down'));
 const ok = (): string => 'ok';
 const settle = (p: Promise<unknown>): Promise<unknown> => p.catch((e: unknown) => e);
 
-function fleet(n: number, options: CircuitBreakerOptions, clock = new VirtualClock(), store: MemoryStore = memoryStore({ clock })) {
+function fleet(
+  n: number,
+  options: CircuitBreakerOptions,
+  clock = new VirtualClock(),
+  store: MemoryStore = memoryStore({ clock }),
+) {
   const breakers = Array.from({ length: n }, () => circuitBreaker({ name: 'payments', clock, store, ...options }));
   return { clock, store, breakers };
 }
@@ -35,13 +40,33 @@ describe('circuitBreaker with a store: options', () => {
   });
 
   it.each([
-    [{ name: 'x', store: memoryStore(), quorum: 0 }, RangeError, /circuitBreaker: quorum must be an integer >= 1, got 0/],
-    [{ name: 'x', store: memoryStore(), quorum: 1.5 }, RangeError, /circuitBreaker: quorum must be an integer >= 1, got 1.5/],
-    [{ name: 'x', store: memoryStore(), syncMs: 0 }, RangeError, /circuitBreaker: syncMs must be a positive finite number, got 0/],
-    [{ name: 'x', store: memoryStore(), share: 'all' }, RangeError, /circuitBreaker: share must be one of "opens", "counts", got "all"/],
+    [
+      { name: 'x', store: memoryStore(), quorum: 0 },
+      RangeError,
+      /circuitBreaker: quorum must be an integer >= 1, got 0/,
+    ],
+    [
+      { name: 'x', store: memoryStore(), quorum: 1.5 },
+      RangeError,
+      /circuitBreaker: quorum must be an integer >= 1, got 1.5/,
+    ],
+    [
+      { name: 'x', store: memoryStore(), syncMs: 0 },
+      RangeError,
+      /circuitBreaker: syncMs must be a positive finite number, got 0/,
+    ],
+    [
+      { name: 'x', store: memoryStore(), share: 'all' },
+      RangeError,
+      /circuitBreaker: share must be one of "opens", "counts", got "all"/,
+    ],
     [{ name: 'x', store: {} }, TypeError, /circuitBreaker: store must be a SharedStore/],
     [{ store: memoryStore() }, TypeError, /needs an explicit name/],
-    [{ name: 'x', store: memoryStore(), share: 'counts', window: { kind: 'consecutive', failures: 3 } }, TypeError, /share "counts" merges time windows/],
+    [
+      { name: 'x', store: memoryStore(), share: 'counts', window: { kind: 'consecutive', failures: 3 } },
+      TypeError,
+      /share "counts" merges time windows/,
+    ],
   ])('rejects %o', (options, type, message) => {
     expect(() => circuitBreaker(options as never)).toThrow(type);
     expect(() => circuitBreaker(options as never)).toThrow(message);
@@ -74,7 +99,12 @@ describe("circuitBreaker with a store: share 'opens'", () => {
   });
 
   it('quorum 2: one opening opens no other instance, the second does', async () => {
-    const { clock, breakers } = fleet(3, { window: { kind: 'consecutive', failures: 1 }, openFor: 5_000, syncMs: 100, quorum: 2 });
+    const { clock, breakers } = fleet(3, {
+      window: { kind: 'consecutive', failures: 1 },
+      openFor: 5_000,
+      syncMs: 100,
+      quorum: 2,
+    });
     const [a, b, c] = breakers as [CircuitBreakerPolicy, CircuitBreakerPolicy, CircuitBreakerPolicy];
     await settle(a.execute(fail));
     await clock.advance(100);
@@ -122,7 +152,13 @@ describe("circuitBreaker with a store: share 'opens'", () => {
 });
 
 describe("circuitBreaker with a store: share 'counts'", () => {
-  const counts: CircuitBreakerOptions = { share: 'counts', minimumCalls: 10, failureRate: 0.5, syncMs: 100, openFor: 5_000 };
+  const counts: CircuitBreakerOptions = {
+    share: 'counts',
+    minimumCalls: 10,
+    failureRate: 0.5,
+    syncMs: 100,
+    openFor: 5_000,
+  };
 
   it('opens the fleet on the merged counts before any instance has minimumCalls failures of its own', async () => {
     const { clock, breakers } = fleet(5, counts);
@@ -165,7 +201,10 @@ describe('circuitBreaker with a degraded store: a local breaker, decision for de
           { window: { kind: 'time', ms: 1_000, buckets: 4 }, minimumCalls: 3, openFor: 200, halfOpen: { probes: 2 } },
         ),
         fc.constantFrom<'opens' | 'counts'>('opens', 'counts'),
-        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 400 }), ok: fc.boolean(), ms: fc.integer({ min: 0, max: 50 }) }), { minLength: 1, maxLength: 60 }),
+        fc.array(
+          fc.record({ gap: fc.integer({ min: 0, max: 400 }), ok: fc.boolean(), ms: fc.integer({ min: 0, max: 50 }) }),
+          { minLength: 1, maxLength: 60 },
+        ),
         async (options, share, calls) => {
           if (share === 'counts' && options.window?.kind !== 'time') share = 'opens';
           const clock = new VirtualClock();
@@ -175,7 +214,12 @@ describe('circuitBreaker with a degraded store: a local breaker, decision for de
           const shared = circuitBreaker({ ...options, clock, name: 'shared', store, share, syncMs: 50 });
           const run = (b: CircuitBreakerPolicy, c: { ok: boolean; ms: number }): Promise<string> =>
             b
-              .execute(() => new Promise<string>((resolve, reject) => clock.setTimeout(() => (c.ok ? resolve('ok') : reject(new Error('x'))), c.ms)))
+              .execute(
+                () =>
+                  new Promise<string>((resolve, reject) =>
+                    clock.setTimeout(() => (c.ok ? resolve('ok') : reject(new Error('x'))), c.ms),
+                  ),
+              )
               .then(
                 () => 'ok',
                 (e: unknown) => (e instanceof BrokenCircuitError ? `broken ${e.retryAfter}` : 'failed'),

@@ -148,7 +148,11 @@ describe('circuitBreaker: windows', () => {
   });
 
   it('time: forgets a bucket once the window has moved past it', async () => {
-    const { clock, breaker } = setup({ window: { kind: 'time', ms: 1_000, buckets: 10 }, minimumCalls: 1, failureRate: 1 });
+    const { clock, breaker } = setup({
+      window: { kind: 'time', ms: 1_000, buckets: 10 },
+      minimumCalls: 1,
+      failureRate: 1,
+    });
     await clock.advance(50); // t = 1050, bucket 10 (covers 1000..1099)
     await run(breaker, 'S');
     await clock.advance(949); // t = 1999, bucket 19: buckets 10..19 are live
@@ -261,7 +265,12 @@ describe('circuitBreaker: open and half-open', () => {
   });
 
   it('admits at most `probes` calls at once, rejects extra callers at once, and closes after that many successes', async () => {
-    const { clock, breaker, changes } = setup({ window: count(4), minimumCalls: 1, openFor: 100, halfOpen: { probes: 2 } });
+    const { clock, breaker, changes } = setup({
+      window: count(4),
+      minimumCalls: 1,
+      openFor: 100,
+      halfOpen: { probes: 2 },
+    });
     const rejected: string[] = [];
     breaker.on('rejected', (e) => rejected.push(e.state));
     await run(breaker, 'F');
@@ -444,9 +453,12 @@ describe('circuitBreaker: what counts', () => {
     breaker.on('success', () => events.push('success'));
     breaker.on('failure', () => events.push('failure'));
     const ac = new AbortController();
-    const p = breaker.execute(({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))), {
-      signal: ac.signal,
-    });
+    const p = breaker.execute(
+      ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      {
+        signal: ac.signal,
+      },
+    );
     const reason = new Error('user left');
     ac.abort(reason);
     await expect(p).rejects.toBe(reason);
@@ -604,10 +616,26 @@ describe('circuitBreaker: snapshot', () => {
 
   it('restores each state; an isolated snapshot stays isolated until reset', () => {
     for (const state of ['closed', 'halfOpen', 'isolated'] as const) {
-      const b = circuitBreaker({ initialState: { version: 1, state, opens: 2, retryAfter: 0, window: { kind: 'time', ms: 10_000, buckets: 10, data: [] } } });
+      const b = circuitBreaker({
+        initialState: {
+          version: 1,
+          state,
+          opens: 2,
+          retryAfter: 0,
+          window: { kind: 'time', ms: 10_000, buckets: 10, data: [] },
+        },
+      });
       expect(b.state).toBe(state);
     }
-    const b = circuitBreaker({ initialState: { version: 1, state: 'isolated', opens: 0, retryAfter: 0, window: { kind: 'consecutive', failures: 0 } } });
+    const b = circuitBreaker({
+      initialState: {
+        version: 1,
+        state: 'isolated',
+        opens: 0,
+        retryAfter: 0,
+        window: { kind: 'consecutive', failures: 0 },
+      },
+    });
     b.reset();
     expect(b.state).toBe('closed');
   });
@@ -621,19 +649,61 @@ describe('circuitBreaker: snapshot', () => {
     expect(restored.stats.calls).toBe(0);
   });
 
-  const valid = { version: 1, state: 'closed', opens: 0, retryAfter: 0, window: { kind: 'count', size: 3, outcomes: '01' } };
+  const valid = {
+    version: 1,
+    state: 'closed',
+    opens: 0,
+    retryAfter: 0,
+    window: { kind: 'count', size: 3, outcomes: '01' },
+  };
   it.each([
     ['not an object', 'x', TypeError, 'circuitBreaker: initialState must be an object, got "x"'],
     ['a wrong version', { ...valid, version: 2 }, RangeError, 'circuitBreaker: initialState.version must be 1, got 2'],
-    ['an unknown state', { ...valid, state: 'ajar' }, RangeError, 'initialState.state must be one of "closed", "open", "halfOpen", "isolated", got "ajar"'],
-    ['negative opens', { ...valid, opens: -1 }, RangeError, 'initialState.opens must be an integer in [0, 9007199254740991], got -1'],
-    ['a NaN retryAfter', { ...valid, retryAfter: null }, TypeError, 'initialState.retryAfter must be a finite number >= 0, got null'],
-    ['a bad outcome digit', { ...valid, window: { kind: 'count', size: 3, outcomes: '019' } }, RangeError, 'initialState.window.outcomes'],
+    [
+      'an unknown state',
+      { ...valid, state: 'ajar' },
+      RangeError,
+      'initialState.state must be one of "closed", "open", "halfOpen", "isolated", got "ajar"',
+    ],
+    [
+      'negative opens',
+      { ...valid, opens: -1 },
+      RangeError,
+      'initialState.opens must be an integer in [0, 9007199254740991], got -1',
+    ],
+    [
+      'a NaN retryAfter',
+      { ...valid, retryAfter: null },
+      TypeError,
+      'initialState.retryAfter must be a finite number >= 0, got null',
+    ],
+    [
+      'a bad outcome digit',
+      { ...valid, window: { kind: 'count', size: 3, outcomes: '019' } },
+      RangeError,
+      'initialState.window.outcomes',
+    ],
     ['too many outcomes', { ...valid, window: { kind: 'count', size: 1, outcomes: '01' } }, RangeError, 'got "01"'],
-    ['an unknown window', { ...valid, window: { kind: 'sliding' } }, RangeError, 'initialState.window.kind must be one of'],
+    [
+      'an unknown window',
+      { ...valid, window: { kind: 'sliding' } },
+      RangeError,
+      'initialState.window.kind must be one of',
+    ],
     [
       'buckets out of order',
-      { ...valid, window: { kind: 'time', ms: 100, buckets: 4, data: [[1, 1, 0, 0], [2, 1, 0, 0]] } },
+      {
+        ...valid,
+        window: {
+          kind: 'time',
+          ms: 100,
+          buckets: 4,
+          data: [
+            [1, 1, 0, 0],
+            [2, 1, 0, 0],
+          ],
+        },
+      },
       RangeError,
       'initialState.window.data[1][0] must be an integer in [0, 0], got 2',
     ],
@@ -656,7 +726,15 @@ describe('circuitBreaker: events', () => {
     breaker.on('stateChange', (e) => payloads.push(e));
     await breaker.execute(fail, { key: 'users', correlationId: 'r1' }).catch(swallow);
     expect(payloads).toEqual([
-      { from: 'closed', to: 'open', reason: 'consecutiveFailures', policy: 'circuitBreaker', key: 'users', correlationId: 'r1', at: 1_000 },
+      {
+        from: 'closed',
+        to: 'open',
+        reason: 'consecutiveFailures',
+        policy: 'circuitBreaker',
+        key: 'users',
+        correlationId: 'r1',
+        at: 1_000,
+      },
     ]);
     expect(Object.isFrozen(payloads[0])).toBe(true);
   });
@@ -697,7 +775,14 @@ describe('circuitBreaker: options', () => {
   });
 
   it('an openFor function that throws or returns garbage falls back to the default and is reported', async () => {
-    for (const openFor of [() => NaN, () => -1, () => Infinity, () => { throw new Error('x'); }]) {
+    for (const openFor of [
+      () => NaN,
+      () => -1,
+      () => Infinity,
+      () => {
+        throw new Error('x');
+      },
+    ]) {
       const { clock, breaker } = setup({ window: consecutive(1), openFor });
       await run(breaker, 'F');
       await clock.advance(9_999);
@@ -720,43 +805,164 @@ describe('circuitBreaker: options', () => {
   it.each<[string, unknown, ErrorConstructor, string]>([
     ['options', 5, TypeError, 'circuitBreaker: options must be an object, got 5'],
     ['window', 'time', TypeError, 'circuitBreaker: window must be an object with a kind, got "time"'],
-    ['window.kind', { kind: 'sliding' }, RangeError, 'circuitBreaker: window.kind must be one of "consecutive", "count", "time", got "sliding"'],
-    ['window.failures', { kind: 'consecutive', failures: 0 }, RangeError, 'circuitBreaker: window.failures must be an integer >= 1, got 0'],
-    ['window.failures', { kind: 'consecutive', failures: 1.5 }, RangeError, 'circuitBreaker: window.failures must be an integer >= 1, got 1.5'],
-    ['window.size', { kind: 'count', size: 0 }, RangeError, 'circuitBreaker: window.size must be an integer >= 1, got 0'],
+    [
+      'window.kind',
+      { kind: 'sliding' },
+      RangeError,
+      'circuitBreaker: window.kind must be one of "consecutive", "count", "time", got "sliding"',
+    ],
+    [
+      'window.failures',
+      { kind: 'consecutive', failures: 0 },
+      RangeError,
+      'circuitBreaker: window.failures must be an integer >= 1, got 0',
+    ],
+    [
+      'window.failures',
+      { kind: 'consecutive', failures: 1.5 },
+      RangeError,
+      'circuitBreaker: window.failures must be an integer >= 1, got 1.5',
+    ],
+    [
+      'window.size',
+      { kind: 'count', size: 0 },
+      RangeError,
+      'circuitBreaker: window.size must be an integer >= 1, got 0',
+    ],
     ['window.size', { kind: 'count' }, TypeError, 'circuitBreaker: window.size must be an integer >= 1, got undefined'],
-    ['window.ms', { kind: 'time', ms: 0 }, RangeError, 'circuitBreaker: window.ms must be a positive finite number, got 0'],
-    ['window.ms', { kind: 'time', ms: Infinity }, RangeError, 'circuitBreaker: window.ms must be a positive finite number, got Infinity'],
-    ['window.buckets', { kind: 'time', ms: 10, buckets: 0 }, RangeError, 'circuitBreaker: window.buckets must be an integer >= 1, got 0'],
-    ['window.buckets', { kind: 'time', ms: 10, buckets: 10_001 }, RangeError, 'circuitBreaker: window.buckets must be at most 10000, got 10001'],
+    [
+      'window.ms',
+      { kind: 'time', ms: 0 },
+      RangeError,
+      'circuitBreaker: window.ms must be a positive finite number, got 0',
+    ],
+    [
+      'window.ms',
+      { kind: 'time', ms: Infinity },
+      RangeError,
+      'circuitBreaker: window.ms must be a positive finite number, got Infinity',
+    ],
+    [
+      'window.buckets',
+      { kind: 'time', ms: 10, buckets: 0 },
+      RangeError,
+      'circuitBreaker: window.buckets must be an integer >= 1, got 0',
+    ],
+    [
+      'window.buckets',
+      { kind: 'time', ms: 10, buckets: 10_001 },
+      RangeError,
+      'circuitBreaker: window.buckets must be at most 10000, got 10001',
+    ],
   ])('rejects a bad %s', (_name, window, type, message) => {
-    const make = () => (_name === 'options' ? circuitBreaker(window as never) : circuitBreaker({ window: window as never }));
+    const make = () =>
+      _name === 'options' ? circuitBreaker(window as never) : circuitBreaker({ window: window as never });
     expect(make).toThrow(type);
     expect(make).toThrow(message);
   });
 
   it.each<[string, CircuitBreakerOptions, ErrorConstructor, string]>([
     ['failureRate', { failureRate: 0 }, RangeError, 'circuitBreaker: failureRate must be a number in (0, 1], got 0'],
-    ['failureRate', { failureRate: 1.01 }, RangeError, 'circuitBreaker: failureRate must be a number in (0, 1], got 1.01'],
-    ['failureRate', { failureRate: NaN }, RangeError, 'circuitBreaker: failureRate must be a number in (0, 1], got NaN'],
-    ['failureRate', { failureRate: '0.5' as never }, TypeError, 'circuitBreaker: failureRate must be a number in (0, 1], got "0.5"'],
-    ['failureRate (consecutive window)', { window: consecutive(2), failureRate: 2 }, RangeError, 'failureRate must be a number in (0, 1], got 2'],
+    [
+      'failureRate',
+      { failureRate: 1.01 },
+      RangeError,
+      'circuitBreaker: failureRate must be a number in (0, 1], got 1.01',
+    ],
+    [
+      'failureRate',
+      { failureRate: NaN },
+      RangeError,
+      'circuitBreaker: failureRate must be a number in (0, 1], got NaN',
+    ],
+    [
+      'failureRate',
+      { failureRate: '0.5' as never },
+      TypeError,
+      'circuitBreaker: failureRate must be a number in (0, 1], got "0.5"',
+    ],
+    [
+      'failureRate (consecutive window)',
+      { window: consecutive(2), failureRate: 2 },
+      RangeError,
+      'failureRate must be a number in (0, 1], got 2',
+    ],
     ['minimumCalls', { minimumCalls: -1 }, RangeError, 'circuitBreaker: minimumCalls must be an integer >= 0, got -1'],
-    ['minimumCalls', { minimumCalls: 2.5 }, RangeError, 'circuitBreaker: minimumCalls must be an integer >= 0, got 2.5'],
-    ['slowCall', { slowCall: 100 as never }, TypeError, 'circuitBreaker: slowCall must be an object { ms, rate }, got 100'],
-    ['slowCall.ms', { slowCall: { ms: -1, rate: 0.5 } }, RangeError, 'circuitBreaker: slowCall.ms must be a finite number >= 0, got -1'],
-    ['slowCall.rate', { slowCall: { ms: 1, rate: 0 } }, RangeError, 'circuitBreaker: slowCall.rate must be a number in (0, 1], got 0'],
-    ['slowCall.rate', { slowCall: { ms: 1 } as never }, TypeError, 'circuitBreaker: slowCall.rate must be a number in (0, 1], got undefined'],
+    [
+      'minimumCalls',
+      { minimumCalls: 2.5 },
+      RangeError,
+      'circuitBreaker: minimumCalls must be an integer >= 0, got 2.5',
+    ],
+    [
+      'slowCall',
+      { slowCall: 100 as never },
+      TypeError,
+      'circuitBreaker: slowCall must be an object { ms, rate }, got 100',
+    ],
+    [
+      'slowCall.ms',
+      { slowCall: { ms: -1, rate: 0.5 } },
+      RangeError,
+      'circuitBreaker: slowCall.ms must be a finite number >= 0, got -1',
+    ],
+    [
+      'slowCall.rate',
+      { slowCall: { ms: 1, rate: 0 } },
+      RangeError,
+      'circuitBreaker: slowCall.rate must be a number in (0, 1], got 0',
+    ],
+    [
+      'slowCall.rate',
+      { slowCall: { ms: 1 } as never },
+      TypeError,
+      'circuitBreaker: slowCall.rate must be a number in (0, 1], got undefined',
+    ],
     ['openFor', { openFor: -1 }, RangeError, 'circuitBreaker: openFor must be a finite number >= 0, got -1'],
-    ['openFor', { openFor: Infinity }, RangeError, 'circuitBreaker: openFor must be a finite number >= 0, got Infinity'],
-    ['openFor', { openFor: '10s' as never }, TypeError, 'circuitBreaker: openFor must be a finite number >= 0, got "10s"'],
-    ['halfOpen', { halfOpen: 2 as never }, TypeError, 'circuitBreaker: halfOpen must be an object { probes, maxWait }, got 2'],
-    ['halfOpen.probes', { halfOpen: { probes: 0 } }, RangeError, 'circuitBreaker: halfOpen.probes must be an integer >= 1, got 0'],
-    ['halfOpen.maxWait', { halfOpen: { maxWait: 0 } }, RangeError, 'circuitBreaker: halfOpen.maxWait must be a positive number, or Infinity, got 0'],
-    ['halfOpen.maxWait', { halfOpen: { maxWait: -5 } }, RangeError, 'circuitBreaker: halfOpen.maxWait must be a positive number, or Infinity, got -5'],
+    [
+      'openFor',
+      { openFor: Infinity },
+      RangeError,
+      'circuitBreaker: openFor must be a finite number >= 0, got Infinity',
+    ],
+    [
+      'openFor',
+      { openFor: '10s' as never },
+      TypeError,
+      'circuitBreaker: openFor must be a finite number >= 0, got "10s"',
+    ],
+    [
+      'halfOpen',
+      { halfOpen: 2 as never },
+      TypeError,
+      'circuitBreaker: halfOpen must be an object { probes, maxWait }, got 2',
+    ],
+    [
+      'halfOpen.probes',
+      { halfOpen: { probes: 0 } },
+      RangeError,
+      'circuitBreaker: halfOpen.probes must be an integer >= 1, got 0',
+    ],
+    [
+      'halfOpen.maxWait',
+      { halfOpen: { maxWait: 0 } },
+      RangeError,
+      'circuitBreaker: halfOpen.maxWait must be a positive number, or Infinity, got 0',
+    ],
+    [
+      'halfOpen.maxWait',
+      { halfOpen: { maxWait: -5 } },
+      RangeError,
+      'circuitBreaker: halfOpen.maxWait must be a positive number, or Infinity, got -5',
+    ],
     ['failOn', { failOn: true as never }, TypeError, 'circuitBreaker: failOn must be a function, got true'],
     ['name', { name: '' }, TypeError, 'circuitBreaker: name must be a non-empty string, got ""'],
-    ['clock', { clock: {} as never }, TypeError, 'circuitBreaker: clock must be an object with now, setTimeout and clearTimeout, got an object'],
+    [
+      'clock',
+      { clock: {} as never },
+      TypeError,
+      'circuitBreaker: clock must be an object with now, setTimeout and clearTimeout, got an object',
+    ],
   ])('rejects a bad %s', (_name, options, type, message) => {
     expect(() => circuitBreaker(options)).toThrow(type);
     expect(() => circuitBreaker(options)).toThrow(message);
@@ -772,31 +978,83 @@ function takes(clock: VirtualClock, ms: number, fails = false): () => Promise<st
 }
 
 describe('circuitBreaker: initialState validation names the field and the value', () => {
-  const valid = { version: 1, state: 'closed', opens: 0, retryAfter: 0, window: { kind: 'time', ms: 10_000, buckets: 10, data: [] } };
+  const valid = {
+    version: 1,
+    state: 'closed',
+    opens: 0,
+    retryAfter: 0,
+    window: { kind: 'time', ms: 10_000, buckets: 10, data: [] },
+  };
   const time = (w: object) => ({ ...valid, window: { kind: 'time', ms: 1_000, buckets: 10, data: [], ...w } });
   it.each([
     [{ ...valid, window: [] }, TypeError, 'initialState.window must be an object, got an array'],
     [{ ...valid, window: null }, TypeError, 'initialState.window must be an object, got null'],
     [{ ...valid, opens: '1' }, TypeError, 'initialState.opens must be an integer in [0, 9007199254740991], got "1"'],
     [{ ...valid, opens: 1.5 }, RangeError, 'initialState.opens must be an integer in [0, 9007199254740991], got 1.5'],
-    [{ ...valid, window: { kind: 'consecutive', failures: -1 } }, RangeError, 'initialState.window.failures must be an integer in [0, 9007199254740991], got -1'],
-    [{ ...valid, window: { kind: 'count', size: 0, outcomes: '' } }, RangeError, 'initialState.window.size must be an integer in [1, 9007199254740991], got 0'],
-    [{ ...valid, window: { kind: 'count', size: 3, outcomes: 5 } }, TypeError, 'initialState.window.outcomes must be a string of at most 3 digits 0-3, got 5'],
-    [{ ...valid, window: { kind: 'count', size: 2, outcomes: '000' } }, RangeError, 'initialState.window.outcomes must be a string of at most 2 digits 0-3, got "000"'],
+    [
+      { ...valid, window: { kind: 'consecutive', failures: -1 } },
+      RangeError,
+      'initialState.window.failures must be an integer in [0, 9007199254740991], got -1',
+    ],
+    [
+      { ...valid, window: { kind: 'count', size: 0, outcomes: '' } },
+      RangeError,
+      'initialState.window.size must be an integer in [1, 9007199254740991], got 0',
+    ],
+    [
+      { ...valid, window: { kind: 'count', size: 3, outcomes: 5 } },
+      TypeError,
+      'initialState.window.outcomes must be a string of at most 3 digits 0-3, got 5',
+    ],
+    [
+      { ...valid, window: { kind: 'count', size: 2, outcomes: '000' } },
+      RangeError,
+      'initialState.window.outcomes must be a string of at most 2 digits 0-3, got "000"',
+    ],
     // A non-number ms is a RangeError today where every other wrong type is a TypeError: only the message is pinned.
     [time({ ms: '5' }), TypeError, 'initialState.window.ms must be a positive finite number, got "5"'],
     [time({ ms: 0 }), RangeError, 'initialState.window.ms must be a positive finite number, got 0'],
     [time({ ms: Infinity }), RangeError, 'initialState.window.ms must be a positive finite number, got Infinity'],
     [time({ buckets: 0 }), RangeError, 'initialState.window.buckets must be an integer in [1, 10000], got 0'],
     [time({ data: {} }), TypeError, 'initialState.window.data must be an array of at most 10 buckets, got an object'],
-    [time({ buckets: 1, data: [[0, 1, 0, 0], [0, 1, 0, 0]] }), RangeError, 'initialState.window.data must be an array of at most 1 buckets, got an array'],
-    [time({ data: [5] }), TypeError, 'initialState.window.data[0] must be an array [age, calls, failures, slowCalls], got 5'],
-    [time({ data: [[0, 1, 0]] }), TypeError, 'initialState.window.data[0] must be an array [age, calls, failures, slowCalls], got an array'],
-    [time({ data: [[0, 0, 0, 0]] }), RangeError, 'initialState.window.data[0][1] must be an integer in [1, 9007199254740991], got 0'],
+    [
+      time({
+        buckets: 1,
+        data: [
+          [0, 1, 0, 0],
+          [0, 1, 0, 0],
+        ],
+      }),
+      RangeError,
+      'initialState.window.data must be an array of at most 1 buckets, got an array',
+    ],
+    [
+      time({ data: [5] }),
+      TypeError,
+      'initialState.window.data[0] must be an array [age, calls, failures, slowCalls], got 5',
+    ],
+    [
+      time({ data: [[0, 1, 0]] }),
+      TypeError,
+      'initialState.window.data[0] must be an array [age, calls, failures, slowCalls], got an array',
+    ],
+    [
+      time({ data: [[0, 0, 0, 0]] }),
+      RangeError,
+      'initialState.window.data[0][1] must be an integer in [1, 9007199254740991], got 0',
+    ],
     [time({ data: [[0, 1, 0, 2]] }), RangeError, 'initialState.window.data[0][3] must be an integer in [0, 1], got 2'],
-    [{ ...valid, state: 5 }, RangeError, 'initialState.state must be one of "closed", "open", "halfOpen", "isolated", got 5'],
+    [
+      { ...valid, state: 5 },
+      RangeError,
+      'initialState.state must be one of "closed", "open", "halfOpen", "isolated", got 5',
+    ],
     [{ ...valid, retryAfter: -1 }, RangeError, 'initialState.retryAfter must be a finite number >= 0, got -1'],
-    [{ ...valid, retryAfter: Infinity }, RangeError, 'initialState.retryAfter must be a finite number >= 0, got Infinity'],
+    [
+      { ...valid, retryAfter: Infinity },
+      RangeError,
+      'initialState.retryAfter must be a finite number >= 0, got Infinity',
+    ],
     [{ ...valid, retryAfter: '1' }, TypeError, 'initialState.retryAfter must be a finite number >= 0, got "1"'],
   ])('rejects %j', (initialState, type, message) => {
     let thrown: unknown;
@@ -818,7 +1076,13 @@ describe('circuitBreaker: initialState validation names the field and the value'
       clock: new VirtualClock(),
       window: { kind: 'time', ms: 1_000, buckets: 2 },
       minimumCalls: 100,
-      initialState: { version: 1, state: 'closed', opens: 0, retryAfter: 0, window: { kind: 'time', ms: 1_000, buckets: 2, data } } as never,
+      initialState: {
+        version: 1,
+        state: 'closed',
+        opens: 0,
+        retryAfter: 0,
+        window: { kind: 'time', ms: 1_000, buckets: 2, data },
+      } as never,
     });
     expect(b.stats).toMatchObject({ calls: 2, failures: 1 });
   });
@@ -835,7 +1099,13 @@ describe('circuitBreaker: initialState validation names the field and the value'
       window: { kind: 'time', ms: 1_000, buckets: 10 },
       minimumCalls: 100,
       slowCall: { ms: 50, rate: 1 },
-      initialState: { version: 1, state: 'closed', opens: 0, retryAfter: 0, window: { kind: 'time', ms: 1_000, buckets: 10, data } } as never,
+      initialState: {
+        version: 1,
+        state: 'closed',
+        opens: 0,
+        retryAfter: 0,
+        window: { kind: 'time', ms: 1_000, buckets: 10, data },
+      } as never,
     });
     expect(b.stats).toEqual({ calls: 7, failures: 2, slowCalls: 3, failureRate: 2 / 7, slowCallRate: 3 / 7 });
     expect(b.snapshot().window).toEqual({ kind: 'time', ms: 1_000, buckets: 10, data });
@@ -866,7 +1136,12 @@ describe('circuitBreaker: windows bucket by bucket and slot by slot', () => {
 
   it('a time window counts slow calls and forgets them when their bucket expires', async () => {
     const clock = new VirtualClock();
-    const b = circuitBreaker({ clock, window: { kind: 'time', ms: 1_000, buckets: 4 }, minimumCalls: 10, slowCall: { ms: 20, rate: 1 } });
+    const b = circuitBreaker({
+      clock,
+      window: { kind: 'time', ms: 1_000, buckets: 4 },
+      minimumCalls: 10,
+      slowCall: { ms: 20, rate: 1 },
+    });
     const p = b.execute(takes(clock, 30));
     await clock.advance(30);
     await p;
@@ -882,7 +1157,13 @@ describe('circuitBreaker: windows bucket by bucket and slot by slot', () => {
       clock,
       window: { kind: 'time', ms: 1_000, buckets: 4 },
       minimumCalls: 100,
-      initialState: { version: 1, state: 'closed', opens: 0, retryAfter: 0, window: { kind: 'time', ms: 1_000, buckets: 4, data: [[0, 2, 0, 0]] } },
+      initialState: {
+        version: 1,
+        state: 'closed',
+        opens: 0,
+        retryAfter: 0,
+        window: { kind: 'time', ms: 1_000, buckets: 4, data: [[0, 2, 0, 0]] },
+      },
     });
     await b.execute(() => 'ok');
     expect(b.snapshot().window).toEqual({ kind: 'time', ms: 1_000, buckets: 4, data: [[0, 3, 0, 0]] });
@@ -912,7 +1193,13 @@ describe('circuitBreaker: windows bucket by bucket and slot by slot', () => {
       window: { kind: 'count', size: 2 },
       minimumCalls: 2,
       slowCall: { ms: 100, rate: 1 },
-      initialState: { version: 1, state: 'closed', opens: 0, retryAfter: 0, window: { kind: 'count', size: 2, outcomes: '22' } },
+      initialState: {
+        version: 1,
+        state: 'closed',
+        opens: 0,
+        retryAfter: 0,
+        window: { kind: 'count', size: 2, outcomes: '22' },
+      },
     });
     expect(b.stats).toMatchObject({ calls: 2, slowCalls: 2 });
     await b.execute(() => 'fast');
@@ -920,12 +1207,32 @@ describe('circuitBreaker: windows bucket by bucket and slot by slot', () => {
   });
 
   it.each<[string, CircuitBreakerOptions['window'], object]>([
-    ['a consecutive window, a count snapshot', { kind: 'consecutive', failures: 3 }, { kind: 'count', size: 2, outcomes: '11' }],
-    ['a count window, a count snapshot of another size', { kind: 'count', size: 3 }, { kind: 'count', size: 5, outcomes: '11' }],
+    [
+      'a consecutive window, a count snapshot',
+      { kind: 'consecutive', failures: 3 },
+      { kind: 'count', size: 2, outcomes: '11' },
+    ],
+    [
+      'a count window, a count snapshot of another size',
+      { kind: 'count', size: 3 },
+      { kind: 'count', size: 5, outcomes: '11' },
+    ],
     ['a count window, a consecutive snapshot', { kind: 'count', size: 3 }, { kind: 'consecutive', failures: 2 }],
-    ['a time window, another ms', { kind: 'time', ms: 1_000, buckets: 4 }, { kind: 'time', ms: 2_000, buckets: 4, data: [[0, 2, 2, 0]] }],
-    ['a time window, other buckets', { kind: 'time', ms: 1_000, buckets: 4 }, { kind: 'time', ms: 1_000, buckets: 5, data: [[0, 2, 2, 0]] }],
-    ['a time window, a count snapshot', { kind: 'time', ms: 1_000, buckets: 4 }, { kind: 'count', size: 2, outcomes: '11' }],
+    [
+      'a time window, another ms',
+      { kind: 'time', ms: 1_000, buckets: 4 },
+      { kind: 'time', ms: 2_000, buckets: 4, data: [[0, 2, 2, 0]] },
+    ],
+    [
+      'a time window, other buckets',
+      { kind: 'time', ms: 1_000, buckets: 4 },
+      { kind: 'time', ms: 1_000, buckets: 5, data: [[0, 2, 2, 0]] },
+    ],
+    [
+      'a time window, a count snapshot',
+      { kind: 'time', ms: 1_000, buckets: 4 },
+      { kind: 'count', size: 2, outcomes: '11' },
+    ],
   ])('%s: the window starts empty', (_what, window, snapshotWindow) => {
     const b = circuitBreaker({
       window,
@@ -943,7 +1250,12 @@ describe('circuitBreaker: the state machine at its edges', () => {
 
   it('a hung probe is timed from the oldest probe start', async () => {
     const clock = new VirtualClock();
-    const b = circuitBreaker({ clock, window: { kind: 'consecutive', failures: 1 }, openFor: 100, halfOpen: { probes: 2, maxWait: 1_000 } });
+    const b = circuitBreaker({
+      clock,
+      window: { kind: 'consecutive', failures: 1 },
+      openFor: 100,
+      halfOpen: { probes: 2, maxWait: 1_000 },
+    });
     await b.execute(() => Promise.reject(boom)).catch(swallow);
     await clock.advance(100);
     const hang = () => new Promise<never>(() => {});
@@ -976,7 +1288,13 @@ describe('circuitBreaker: the state machine at its edges', () => {
         asked.push(n);
         return 1_000;
       },
-      initialState: { version: 1, state: 'closed', opens: 3, retryAfter: 0, window: { kind: 'consecutive', failures: 0 } },
+      initialState: {
+        version: 1,
+        state: 'closed',
+        opens: 3,
+        retryAfter: 0,
+        window: { kind: 'consecutive', failures: 0 },
+      },
     });
     await b.execute(() => Promise.reject(boom)).catch(swallow);
     expect(asked).toEqual([1]);
@@ -1013,7 +1331,9 @@ describe('circuitBreaker: rejections carry no stack', () => {
 describe('circuitBreaker: option edges', () => {
   it('window null is a TypeError that names the option', () => {
     expect(() => circuitBreaker({ window: null as never })).toThrow(TypeError);
-    expect(() => circuitBreaker({ window: null as never })).toThrow('circuitBreaker: window must be an object with a kind, got null');
+    expect(() => circuitBreaker({ window: null as never })).toThrow(
+      'circuitBreaker: window must be an object with a kind, got null',
+    );
   });
 
   it('a time window without buckets uses 10; the most buckets allowed is 10,000', async () => {
@@ -1021,7 +1341,9 @@ describe('circuitBreaker: option edges', () => {
     const b = circuitBreaker({ clock, window: { kind: 'time', ms: 1_000 }, minimumCalls: 100 });
     await b.execute(() => 'ok');
     expect(b.snapshot().window).toMatchObject({ kind: 'time', ms: 1_000, buckets: 10 });
-    expect(circuitBreaker({ window: { kind: 'time', ms: 1_000, buckets: 10_000 } }).snapshot().window).toMatchObject({ buckets: 10_000 });
+    expect(circuitBreaker({ window: { kind: 'time', ms: 1_000, buckets: 10_000 } }).snapshot().window).toMatchObject({
+      buckets: 10_000,
+    });
   });
 
   it('the default minimumCalls is 20, or the count window size when smaller', async () => {
@@ -1038,7 +1360,11 @@ describe('circuitBreaker: option edges', () => {
   });
 
   it('openFor returning 0 half-opens at once; a throwing or invalid openFor warns and uses 10 s', async () => {
-    const zero = circuitBreaker({ window: { kind: 'consecutive', failures: 1 }, openFor: () => 0, clock: new VirtualClock() });
+    const zero = circuitBreaker({
+      window: { kind: 'consecutive', failures: 1 },
+      openFor: () => 0,
+      clock: new VirtualClock(),
+    });
     await zero.execute(() => Promise.reject(boom)).catch(swallow);
     expect(zero.state).toBe('halfOpen');
 

@@ -1,5 +1,13 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { fallback, type FallbackPolicy, type Outcome, pipeline, type Policy, type Context, timeout } from '../../src/index.js';
+import {
+  fallback,
+  type FallbackPolicy,
+  type Outcome,
+  pipeline,
+  type Policy,
+  type Context,
+  timeout,
+} from '../../src/index.js';
 
 describe('fallback types', () => {
   it('execute resolves with the function value or the fallback value', () => {
@@ -9,7 +17,9 @@ describe('fallback types', () => {
 
   it('infers F from the function form, awaited', () => {
     expectTypeOf(fallback(async () => [] as string[])).toEqualTypeOf<FallbackPolicy<string[]>>();
-    expectTypeOf(fallback((outcome: Outcome, ctx: Context) => (outcome.ok ? ctx.attempt : -1))).toEqualTypeOf<FallbackPolicy<number>>();
+    expectTypeOf(fallback((outcome: Outcome, ctx: Context) => (outcome.ok ? ctx.attempt : -1))).toEqualTypeOf<
+      FallbackPolicy<number>
+    >();
     expectTypeOf(fallback(() => 'x').execute(() => 1)).toEqualTypeOf<Promise<number | string>>();
   });
 

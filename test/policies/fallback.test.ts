@@ -1,12 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  type Context,
-  DEFAULT_FALLBACK_ON,
-  fallback,
-  type Outcome,
-  pipeline,
-  timeout,
-} from '../../src/index.js';
+import { type Context, DEFAULT_FALLBACK_ON, fallback, type Outcome, pipeline, timeout } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
 
 const boom = new Error('boom');
@@ -26,7 +19,9 @@ describe('fallback: defaults and validation', () => {
     expect(() => fallback(1, { name: '' })).toThrow('fallback: name must be a non-empty string, got ""');
     expect(() => fallback(1, 'x' as never)).toThrow(TypeError);
     expect(() => fallback(1, 'x' as never)).toThrow('fallback: options must be an object, got "x"');
-    expect(() => fallback(1, { clock: {} as never })).toThrow('fallback: clock must be an object with now, setTimeout and clearTimeout, got an object');
+    expect(() => fallback(1, { clock: {} as never })).toThrow(
+      'fallback: clock must be an object with now, setTimeout and clearTimeout, got an object',
+    );
   });
 
   it('rejects a non-function passed to execute', async () => {
@@ -171,7 +166,9 @@ describe('fallback: events', () => {
     policy.on('fallback', (e) => seen.push(e));
     await policy.execute(fail, { key: 'k', correlationId: 'c' });
     await policy.execute(() => 'ok');
-    expect(seen).toEqual([{ outcome: { ok: false, error: boom }, policy: 'prices', key: 'k', correlationId: 'c', at: 7 }]);
+    expect(seen).toEqual([
+      { outcome: { ok: false, error: boom }, policy: 'prices', key: 'k', correlationId: 'c', at: 7 },
+    ]);
     expect(Object.isFrozen(seen[0])).toBe(true);
   });
 
@@ -202,7 +199,9 @@ describe('fallback: no unhandled rejections (opossum #547)', () => {
         fallback(() => Promise.reject(new Error('second'))),
         pipeline(fallback('alt'), timeout(10, { clock })),
       ];
-      const runs: Promise<unknown>[] = policies.map((p) => p.execute(() => (Math.random() < 2 ? fail() : 1)).catch(() => 'caught'));
+      const runs: Promise<unknown>[] = policies.map((p) =>
+        p.execute(() => (Math.random() < 2 ? fail() : 1)).catch(() => 'caught'),
+      );
       runs.push(policies[3]!.execute(() => new Promise(() => {})).catch(() => 'caught'));
       await clock.advance(10);
       await Promise.all(runs);

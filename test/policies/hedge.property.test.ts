@@ -121,14 +121,17 @@ describe('hedge: properties on the VirtualClock', () => {
         const r = await run(s);
         // Replay the log to find what decided the call.
         let failures = 0;
-        let decided: { by: 'success'; index: number; at: number } | { by: 'abort'; at: number } | { by: 'failures'; index: number; at: number } | undefined;
+        let decided:
+          | { by: 'success'; index: number; at: number }
+          | { by: 'abort'; at: number }
+          | { by: 'failures'; index: number; at: number }
+          | undefined;
         for (let at = 0; at < r.log.length && decided === undefined; at++) {
           const entry = r.log[at] as LogEntry;
           if (entry.kind === 'abort') {
             // A caller abort always decides the outcome, whether the function heeds it or not.
             decided = { by: 'abort', at };
-          }
-          else if (entry.ok) decided = { by: 'success', index: entry.index, at };
+          } else if (entry.ok) decided = { by: 'success', index: entry.index, at };
           else if (++failures === r.started) decided = { by: 'failures', index: entry.index, at };
         }
         expect(decided).toBeDefined();

@@ -76,12 +76,24 @@ describe('hedge: defaults and validation', () => {
   });
 
   it.each([
-    [undefined, TypeError, 'hedge: delay must be a non-negative finite number of milliseconds at most 2147483647, got undefined'],
+    [
+      undefined,
+      TypeError,
+      'hedge: delay must be a non-negative finite number of milliseconds at most 2147483647, got undefined',
+    ],
     ['5', TypeError, 'hedge: delay must be a non-negative finite number of milliseconds at most 2147483647, got "5"'],
     [-1, RangeError, 'hedge: delay must be a non-negative finite number of milliseconds at most 2147483647, got -1'],
     [NaN, RangeError, 'hedge: delay must be a non-negative finite number of milliseconds at most 2147483647, got NaN'],
-    [Infinity, RangeError, 'hedge: delay must be a non-negative finite number of milliseconds at most 2147483647, got Infinity'],
-    [2_147_483_648, RangeError, 'hedge: delay must be a non-negative finite number of milliseconds at most 2147483647, got 2147483648'],
+    [
+      Infinity,
+      RangeError,
+      'hedge: delay must be a non-negative finite number of milliseconds at most 2147483647, got Infinity',
+    ],
+    [
+      2_147_483_648,
+      RangeError,
+      'hedge: delay must be a non-negative finite number of milliseconds at most 2147483647, got 2147483648',
+    ],
   ])('rejects delay = %s with a %s naming the option and value', (delay, type, message) => {
     expect(() => hedge({ delay: delay as number })).toThrow(type);
     expect(() => hedge({ delay: delay as number })).toThrow(message);
@@ -108,7 +120,9 @@ describe('hedge: defaults and validation', () => {
     );
     expect(() => hedge({ delay: 1, budget: 3 as never })).toThrow('got 3');
     expect(() => hedge({ delay: 1, onDiscard: 'x' as never })).toThrow('hedge: onDiscard must be a function, got "x"');
-    expect(() => hedge({ delay: 1, clock: {} as never })).toThrow('hedge: clock must be an object with now, setTimeout and clearTimeout');
+    expect(() => hedge({ delay: 1, clock: {} as never })).toThrow(
+      'hedge: clock must be an object with now, setTimeout and clearTimeout',
+    );
     expect(() => hedge(null as never)).toThrow('hedge: options must be an object, got null');
     expect(() => (hedge as (o?: unknown) => unknown)()).toThrow('hedge: delay must be');
   });
@@ -331,7 +345,9 @@ describe('hedge: idempotent calls', () => {
     const fn = (ctx: Context): Promise<string> =>
       new Promise((resolve) => clock.setTimeout(() => resolve(`v${ctx.attempt}`), ctx.attempt === 1 ? 100 : 10));
     const attempts: unknown[] = [];
-    h.on('attempt', (e) => attempts.push({ attempt: e.attempt, durationMs: e.durationMs, outcome: e.outcome, key: e.key }));
+    h.on('attempt', (e) =>
+      attempts.push({ attempt: e.attempt, durationMs: e.durationMs, outcome: e.outcome, key: e.key }),
+    );
     await Promise.all([h.execute(fn, { idempotent: true, key: 'k' }), clock.runAll()]);
     expect(attempts).toEqual([
       { attempt: 2, durationMs: 10, outcome: { ok: true, value: 'v2' }, key: 'k' },
@@ -367,7 +383,9 @@ describe('hedge: abort', () => {
       { ms: 1_000, value: 2 },
       { ms: 1_000, value: 3 },
     ]);
-    const result = track(hedge({ delay: 50, maxHedged: 2, clock }).execute(fn, { idempotent: true, signal: controller.signal }));
+    const result = track(
+      hedge({ delay: 50, maxHedged: 2, clock }).execute(fn, { idempotent: true, signal: controller.signal }),
+    );
     await clock.advance(60);
     expect(seen).toHaveLength(2);
     const reason = new Error('caller left');
@@ -392,7 +410,9 @@ describe('hedge: abort', () => {
       { ms: 1_000, value: 1 },
       { ms: 1_000, value: 2 },
     ]);
-    const result = track(pipeline(timeout(100, { clock }), hedge({ delay: 50, clock })).execute(fn, { idempotent: true }));
+    const result = track(
+      pipeline(timeout(100, { clock }), hedge({ delay: 50, clock })).execute(fn, { idempotent: true }),
+    );
     await clock.advance(100);
     expect(result.error).toBeInstanceOf(TimeoutError);
     expect(seen.every((s) => s.signal.reason instanceof TimeoutError)).toBe(true);
@@ -424,7 +444,10 @@ describe('hedge: abort', () => {
           .execute(
             (ctx) =>
               new Promise((resolve, reject) =>
-                clock.setTimeout(() => (kind === 0 ? reject(new Error('x')) : resolve(ctx.attempt)), kind === 1 ? 1 : 10),
+                clock.setTimeout(
+                  () => (kind === 0 ? reject(new Error('x')) : resolve(ctx.attempt)),
+                  kind === 1 ? 1 : 10,
+                ),
               ),
             { idempotent: true, signal },
           )
@@ -542,9 +565,12 @@ describe('hedge: attempt events', () => {
     const seen: unknown[] = [];
     policy.on('attempt', (e) => seen.push({ attempt: e.attempt, durationMs: e.durationMs, outcome: e.outcome }));
     let n = 0;
-    const result = policy.execute(() => (++n === 1 ? after(clock, 5, { error: boom })() : after(clock, 5, { value: 'second' })()), {
-      idempotent: true,
-    });
+    const result = policy.execute(
+      () => (++n === 1 ? after(clock, 5, { error: boom })() : after(clock, 5, { value: 'second' })()),
+      {
+        idempotent: true,
+      },
+    );
     await clock.advance(10);
     await expect(result).resolves.toBe('second');
     expect(seen).toEqual([
@@ -559,7 +585,9 @@ describe('hedge: timers', () => {
     const clock = new VirtualClock();
     const policy = hedge({ delay: 10, maxHedged: 1, clock });
     const resolvers: ((v: string) => void)[] = [];
-    const result = policy.execute(() => new Promise<string>((resolve) => resolvers.push(resolve)), { idempotent: true });
+    const result = policy.execute(() => new Promise<string>((resolve) => resolvers.push(resolve)), {
+      idempotent: true,
+    });
     await clock.advance(10);
     expect(resolvers).toHaveLength(2);
     expect(clock.pending).toBe(0);

@@ -35,7 +35,11 @@ describe('keyed: defaults and validation', () => {
     [{ idleMs: 0 }, RangeError, 'keyed: idleMs must be a positive finite number, got 0'],
     [{ idleMs: -1 }, RangeError, 'keyed: idleMs must be a positive finite number, got -1'],
     [{ idleMs: NaN }, RangeError, 'keyed: idleMs must be a positive finite number, got NaN'],
-    [{ clock: Date }, TypeError, 'keyed: clock must be an object with now, setTimeout and clearTimeout, got a function'],
+    [
+      { clock: Date },
+      TypeError,
+      'keyed: clock must be an object with now, setTimeout and clearTimeout, got a function',
+    ],
   ])('rejects %o at construction, naming the option and the value', (options, type, message) => {
     expect(() => keyed(() => bulkhead({ maxConcurrent: 1 }), options as never)).toThrow(type);
     expect(() => keyed(() => bulkhead({ maxConcurrent: 1 }), options as never)).toThrow(message);
@@ -44,7 +48,9 @@ describe('keyed: defaults and validation', () => {
   it('rejects a factory that is not a function, and options that are not an object', () => {
     expect(() => keyed('bulkhead' as never)).toThrow(TypeError);
     expect(() => keyed('bulkhead' as never)).toThrow('keyed: factory must be a function, got "bulkhead"');
-    expect(() => keyed(() => bulkhead({ maxConcurrent: 1 }), [] as never)).toThrow('keyed: options must be an object, got an array');
+    expect(() => keyed(() => bulkhead({ maxConcurrent: 1 }), [] as never)).toThrow(
+      'keyed: options must be an object, got an array',
+    );
   });
 
   it('rejects the call (and keeps no pool) when the factory throws or returns something that is not a policy', async () => {
@@ -54,7 +60,9 @@ describe('keyed: defaults and validation', () => {
       throw boom;
     });
     await expect(k.execute(() => 1, { key: 'x' })).rejects.toBe(boom);
-    await expect(k.execute(() => 1, { key: 'bad' })).rejects.toThrow('keyed: factory must return a policy (an object with execute), got number for key "bad"');
+    await expect(k.execute(() => 1, { key: 'bad' })).rejects.toThrow(
+      'keyed: factory must return a policy (an object with execute), got number for key "bad"',
+    );
     expect(k.size).toBe(0);
   });
 });
@@ -230,7 +238,7 @@ describe('keyed: bounded memory', () => {
 });
 
 describe('keyed: isolation between keys', () => {
-  it('one key saturating its pool never rejects another key\'s call', async () => {
+  it("one key saturating its pool never rejects another key's call", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 2, maxLength: 6 }),
@@ -243,7 +251,9 @@ describe('keyed: isolation between keys', () => {
           const hotCalls = Array.from({ length: maxConcurrent + maxQueue }, () => k.execute(g.fn, { key: hot }));
           await expect(k.execute(() => 1, { key: hot })).rejects.toSatisfy(isBulkheadRejectedError);
           for (const key of others) {
-            const results = await Promise.all(Array.from({ length: maxConcurrent }, (_, i) => k.execute(() => i, { key })));
+            const results = await Promise.all(
+              Array.from({ length: maxConcurrent }, (_, i) => k.execute(() => i, { key })),
+            );
             expect(results).toHaveLength(maxConcurrent);
           }
           expect((k.get(hot) as BulkheadPolicy).active).toBe(maxConcurrent);
@@ -260,13 +270,10 @@ describe('keyed: isolation between keys', () => {
 function recorded(options: { maxKeys?: number; idleMs?: number; clock?: VirtualClock }) {
   const made: string[] = [];
   const evicted: string[] = [];
-  const k = keyed(
-    (key) => {
-      made.push(key);
-      return bulkhead({ maxConcurrent: 10 });
-    },
-    options,
-  );
+  const k = keyed((key) => {
+    made.push(key);
+    return bulkhead({ maxConcurrent: 10 });
+  }, options);
   k.on('evicted', (e) => evicted.push(`${String(e.key)}:${e.reason}`));
   return { k, made, evicted };
 }
@@ -401,6 +408,8 @@ describe('keyed: the factory must return a policy', () => {
     const k = keyed(() => value as never, { name: 'pools' });
     const error = await k.execute(() => 1, { key: 'k1' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TypeError);
-    expect((error as Error).message).toBe(`pools: factory must return a policy (an object with execute), ${got} for key "k1"`);
+    expect((error as Error).message).toBe(
+      `pools: factory must return a policy (an object with execute), ${got} for key "k1"`,
+    );
   });
 });

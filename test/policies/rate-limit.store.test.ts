@@ -43,9 +43,17 @@ describe('rateLimit with a store: options', () => {
   it.each([
     [{ store: memoryStore() }, TypeError, /needs an explicit name/],
     [{ name: 'a', store: {} }, TypeError, /rateLimit: store must be a SharedStore .*, got an object/],
-    [{ name: 'a', store: memoryStore(), mode: 'fast' }, RangeError, /rateLimit: mode must be one of "strict", "lease", got "fast"/],
+    [
+      { name: 'a', store: memoryStore(), mode: 'fast' },
+      RangeError,
+      /rateLimit: mode must be one of "strict", "lease", got "fast"/,
+    ],
     [{ name: 'a', store: memoryStore(), mode: 1 }, TypeError, /rateLimit: mode must be one of/],
-    [{ name: 'a', store: memoryStore(), mode: 'lease', lease: 0 }, RangeError, /rateLimit: lease must be an integer >= 1, got 0/],
+    [
+      { name: 'a', store: memoryStore(), mode: 'lease', lease: 0 },
+      RangeError,
+      /rateLimit: lease must be an integer >= 1, got 0/,
+    ],
     [{ name: 'a', store: memoryStore(), lease: 1.5 }, RangeError, /rateLimit: lease must be an integer >= 1, got 1.5/],
     [{ name: 'a', store: memoryStore(), maxKeys: 0 }, RangeError, /rateLimit: maxKeys must be an integer >= 1, got 0/],
   ])('rejects %o', (extra, type, message) => {
@@ -129,7 +137,9 @@ describe('rateLimit with a store: lease', () => {
     const clock = new VirtualClock();
     const store = memoryStore({ clock });
     const take = vi.spyOn(store, 'take');
-    const instances = [1, 2, 3].map(() => rateLimit({ name: 'api', limit: 10, perMs: 1_000, store, clock, mode: 'lease', lease: 3 }));
+    const instances = [1, 2, 3].map(() =>
+      rateLimit({ name: 'api', limit: 10, perMs: 1_000, store, clock, mode: 'lease', lease: 3 }),
+    );
     let total = 0;
     for (let round = 0; round < 10; round++) for (const r of instances) total += await run(r, 2);
     expect(total).toBe(10); // the bucket (10) is all there is: leases only move tokens
@@ -196,7 +206,16 @@ describe('rateLimit with a store: property', () => {
           const clock = new VirtualClock();
           const store = memoryStore({ clock });
           const policies = Array.from({ length: o.instances }, () =>
-            rateLimit({ name: 'p', limit: o.limit, perMs: o.perMs, burst: o.burst, store, clock, mode: o.mode, lease: o.lease }),
+            rateLimit({
+              name: 'p',
+              limit: o.limit,
+              perMs: o.perMs,
+              burst: o.burst,
+              store,
+              clock,
+              mode: o.mode,
+              lease: o.lease,
+            }),
           );
           let count = 0;
           let i = 0;

@@ -197,15 +197,20 @@ describe('rateLimit: properties on the VirtualClock', () => {
 
   it('admits every call that arrives at most limit per perMs after a quiet spell', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 40 }), async (limit, k, n) => {
-        const clock = new VirtualClock();
-        const perMs = limit * k; // one token every k ms, exactly
-        const r = rateLimit({ limit, perMs, burst: 1, clock });
-        for (let i = 0; i < n; i++) {
-          expect(await admitted(r.execute(ok))).toBe(true);
-          await clock.advance(k);
-        }
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 40 }),
+        async (limit, k, n) => {
+          const clock = new VirtualClock();
+          const perMs = limit * k; // one token every k ms, exactly
+          const r = rateLimit({ limit, perMs, burst: 1, clock });
+          for (let i = 0; i < n; i++) {
+            expect(await admitted(r.execute(ok))).toBe(true);
+            await clock.advance(k);
+          }
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -3,12 +3,15 @@ import { BrokenCircuitError, circuitBreaker, constant, pipeline, retry, timeout 
 import { VirtualClock } from '../../src/testing/index.js';
 
 describe('retry around a circuit breaker', () => {
-  it('fails fast by default: an open circuit\'s refusal is not retried', async () => {
+  it("fails fast by default: an open circuit's refusal is not retried", async () => {
     const clock = new VirtualClock();
     const outer = retry({ clock, idempotent: true, backoff: constant(10) });
     const delays: number[] = [];
     outer.on('retry', (e) => delays.push(e.delay));
-    const policy = pipeline(outer, circuitBreaker({ clock, window: { kind: 'consecutive', failures: 1 }, openFor: 1_000 }));
+    const policy = pipeline(
+      outer,
+      circuitBreaker({ clock, window: { kind: 'consecutive', failures: 1 }, openFor: 1_000 }),
+    );
     let runs = 0;
     const result = policy.execute(() => {
       runs++;
@@ -29,7 +32,10 @@ describe('retry around a circuit breaker', () => {
     const outer = retry({ clock, idempotent: true, backoff: constant(10), retryOn: (o) => !o.ok });
     const delays: Array<[number, string]> = [];
     outer.on('retry', (e) => delays.push([e.delay, e.outcome.ok ? 'value' : (e.outcome.error as Error).name]));
-    const policy = pipeline(outer, circuitBreaker({ clock, window: { kind: 'consecutive', failures: 1 }, openFor: 1_000 }));
+    const policy = pipeline(
+      outer,
+      circuitBreaker({ clock, window: { kind: 'consecutive', failures: 1 }, openFor: 1_000 }),
+    );
     let runs = 0;
     const result = policy.execute(() => {
       runs++;
@@ -39,7 +45,10 @@ describe('retry around a circuit breaker', () => {
     await expect(result).resolves.toBe('up');
     // Attempt 1 fails and opens the breaker; attempt 2 (at 10 ms) is refused with
     // retryAfter 990; attempt 3 waits those 990 ms and runs as the probe.
-    expect(delays).toEqual([[10, 'Error'], [990, 'BrokenCircuitError']]);
+    expect(delays).toEqual([
+      [10, 'Error'],
+      [990, 'BrokenCircuitError'],
+    ]);
     expect(runs).toBe(2);
     expect(clock.now()).toBe(1_000);
     expect(clock.pending).toBe(0);

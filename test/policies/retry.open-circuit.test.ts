@@ -58,7 +58,9 @@ describe('retry outside an open breaker', () => {
     const breaker = circuitBreaker({ clock });
     breaker.isolate();
     const policy = retry({ clock, idempotent: true });
-    const error = await pipeline(policy, breaker).execute(() => 'x').catch((e: unknown) => e);
+    const error = await pipeline(policy, breaker)
+      .execute(() => 'x')
+      .catch((e: unknown) => e);
     expect(isIsolatedCircuitError(error)).toBe(true);
     expect(clock.pending).toBe(0);
   });
@@ -107,7 +109,9 @@ describe('retry outside an open breaker', () => {
     const blocked: string[] = [];
     policy.on('retryBlocked', ({ reason }) => blocked.push(reason));
     const { timeout } = await import('../../src/index.js');
-    const error = await pipeline(timeout(1_000, { clock }), policy, breaker).execute(() => 'x').catch((e: unknown) => e);
+    const error = await pipeline(timeout(1_000, { clock }), policy, breaker)
+      .execute(() => 'x')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BrokenCircuitError);
     expect(blocked).toEqual(['deadline']);
     expect(clock.pending).toBe(0);
@@ -150,7 +154,9 @@ describe('BreakwaterRetryWarning', () => {
   });
 
   it('rejects a non-boolean warnNotIdempotent', () => {
-    expect(() => retry({ warnNotIdempotent: 'no' } as never)).toThrow('retry: warnNotIdempotent must be a boolean, got "no"');
+    expect(() => retry({ warnNotIdempotent: 'no' } as never)).toThrow(
+      'retry: warnNotIdempotent must be a boolean, got "no"',
+    );
   });
 });
 

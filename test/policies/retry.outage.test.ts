@@ -10,7 +10,13 @@ import { seededRandom, VirtualClock } from '../../src/testing/index.js';
 async function outage(maxAttempts: number, withBudget: boolean): Promise<{ attempts: number; seconds: number }> {
   const clock = new VirtualClock();
   const budget = withBudget ? retryBudget({ clock }) : undefined;
-  const policy = retry({ clock, maxAttempts, idempotent: true, random: seededRandom(2024), ...(budget ? { budget } : {}) });
+  const policy = retry({
+    clock,
+    maxAttempts,
+    idempotent: true,
+    random: seededRandom(2024),
+    ...(budget ? { budget } : {}),
+  });
   let attempts = 0;
   const fn = (): Promise<never> => {
     attempts++;
@@ -35,7 +41,9 @@ describe('retry: the outage in numbers', () => {
         const { attempts, seconds } = await outage(maxAttempts, withBudget);
         const label = `maxAttempts ${maxAttempts}, ${withBudget ? 'retryBudget() (0.2, 10/s)' : 'no budget'}`;
         measured[label] = attempts;
-        rows.push(`| ${label} | 1,000 | ${attempts.toLocaleString('en')} | +${Math.round((attempts / 1_000 - 1) * 100)}% | ${seconds.toFixed(1)} |`);
+        rows.push(
+          `| ${label} | 1,000 | ${attempts.toLocaleString('en')} | +${Math.round((attempts / 1_000 - 1) * 100)}% | ${seconds.toFixed(1)} |`,
+        );
         if (withBudget) {
           // ratio × calls + the floor: 10 at once and 10 per second.
           expect(attempts).toBeLessThanOrEqual(1.2 * 1_000 + 10 + 10 * seconds);
@@ -45,8 +53,16 @@ describe('retry: the outage in numbers', () => {
       }
     }
     console.log(
-      ['', '| scenario | calls | attempts | extra load | virtual seconds |', '|---|---:|---:|---:|---:|', ...rows, ''].join('\n'),
+      [
+        '',
+        '| scenario | calls | attempts | extra load | virtual seconds |',
+        '|---|---:|---:|---:|---:|',
+        ...rows,
+        '',
+      ].join('\n'),
     );
-    expect(measured['maxAttempts 3, retryBudget() (0.2, 10/s)']).toBeLessThan(measured['maxAttempts 3, no budget'] as number);
+    expect(measured['maxAttempts 3, retryBudget() (0.2, 10/s)']).toBeLessThan(
+      measured['maxAttempts 3, no budget'] as number,
+    );
   });
 });

@@ -51,7 +51,10 @@ describe('retry properties', () => {
             ...(valuesToo ? { retryOn: (o) => !o.ok || o.value === 'bad' } : {}),
           });
           const { fn, calls } = playing(script, clock, ms);
-          const result = policy.execute(fn).then(() => 'resolved', () => 'rejected');
+          const result = policy.execute(fn).then(
+            () => 'resolved',
+            () => 'rejected',
+          );
           await clock.runAll();
           await result;
           expect(calls()).toBeGreaterThanOrEqual(1);
@@ -66,20 +69,30 @@ describe('retry properties', () => {
   it('runs a non-idempotent call exactly once when none of its failures has executed === false', async () => {
     const notProof = fc.constantFrom<unknown>(true, undefined, null, 0, 'false', 'no');
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 10 }), notProof, fc.boolean(), async (maxAttempts, executed, asCause) => {
-        const clock = new VirtualClock();
-        const policy = retry({ clock, maxAttempts, backoff: constant(0) });
-        let calls = 0;
-        const error = Object.assign(new Error('failed'), { executed, code: 'ECONNRESET' });
-        const thrown = asCause ? new TypeError('fetch failed', { cause: error }) : error;
-        const result = policy.execute(() => {
-          calls++;
-          return Promise.reject(thrown);
-        }).then(() => undefined, (e: unknown) => e);
-        await clock.runAll();
-        expect(await result).toBe(thrown);
-        expect(calls).toBe(1);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10 }),
+        notProof,
+        fc.boolean(),
+        async (maxAttempts, executed, asCause) => {
+          const clock = new VirtualClock();
+          const policy = retry({ clock, maxAttempts, backoff: constant(0) });
+          let calls = 0;
+          const error = Object.assign(new Error('failed'), { executed, code: 'ECONNRESET' });
+          const thrown = asCause ? new TypeError('fetch failed', { cause: error }) : error;
+          const result = policy
+            .execute(() => {
+              calls++;
+              return Promise.reject(thrown);
+            })
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+          await clock.runAll();
+          expect(await result).toBe(thrown);
+          expect(calls).toBe(1);
+        },
+      ),
       { numRuns: 100 },
     );
   });

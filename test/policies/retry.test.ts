@@ -171,9 +171,11 @@ describe('retry: success and attempts', () => {
     const result = settle(policy.execute(fn, { correlationId: 'c1', key: 'k' }));
     await clock.runAll();
     expect(await result).toEqual({ ok: false, error: errors[3] });
-    expect((await result as { error: unknown }).error).toBe(errors[3]);
+    expect(((await result) as { error: unknown }).error).toBe(errors[3]);
     expect(calls).toHaveLength(4);
-    expect(giveUps).toEqual([{ attempts: 4, outcome: { ok: false, error: errors[3] }, policy: 'retry', key: 'k', correlationId: 'c1', at: 3 }]);
+    expect(giveUps).toEqual([
+      { attempts: 4, outcome: { ok: false, error: errors[3] }, policy: 'retry', key: 'k', correlationId: 'c1', at: 3 },
+    ]);
     expect(Object.isFrozen(giveUps[0])).toBe(true);
   });
 
@@ -212,7 +214,10 @@ describe('retry: success and attempts', () => {
     const result = policy.execute(fn, { key: 'users', correlationId: 'req-1' });
     await clock.runAll();
     await result;
-    expect(calls.map((c) => [c.key, c.correlationId])).toEqual([['users', 'req-1'], ['users', 'req-1']]);
+    expect(calls.map((c) => [c.key, c.correlationId])).toEqual([
+      ['users', 'req-1'],
+      ['users', 'req-1'],
+    ]);
   });
 
   it('runs an idempotent call again through a per-attempt timeout inside it', async () => {
@@ -370,7 +375,12 @@ describe('retry: values', () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
       const bug = new Error('bug in retryOn');
-      const policy = retry({ clock: new VirtualClock(), retryOn: () => { throw bug; } });
+      const policy = retry({
+        clock: new VirtualClock(),
+        retryOn: () => {
+          throw bug;
+        },
+      });
       await expect(policy.execute(() => 1)).resolves.toBe(1);
       expect((warn.mock.calls[0]?.[0] as Error).cause).toBe(bug);
     } finally {
@@ -382,7 +392,15 @@ describe('retry: values', () => {
     const clock = new VirtualClock();
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
-      const policy = retry({ clock, idempotent: true, backoff: constant(0), retryOn: (o) => o.ok && o.value === 1, onDiscard: () => { throw new Error('leak'); } });
+      const policy = retry({
+        clock,
+        idempotent: true,
+        backoff: constant(0),
+        retryOn: (o) => o.ok && o.value === 1,
+        onDiscard: () => {
+          throw new Error('leak');
+        },
+      });
       const result = policy.execute(scripted([1, 2]).fn);
       await clock.runAll();
       await expect(result).resolves.toBe(2);
@@ -426,7 +444,9 @@ describe('retry: delays', () => {
 
   it('ignores a retryAfter that is negative, NaN, Infinity or not a number, and caps a huge one', async () => {
     const odd = (retryAfter: unknown): Error => Object.assign(new Error('x'), { retryAfter });
-    expect(await delaysOf({ backoff: constant(7), maxAttempts: 5 }, [odd(-1), odd(NaN), odd(Infinity), odd('9000'), 'ok'])).toEqual([7, 7, 7, 7]);
+    expect(
+      await delaysOf({ backoff: constant(7), maxAttempts: 5 }, [odd(-1), odd(NaN), odd(Infinity), odd('9000'), 'ok']),
+    ).toEqual([7, 7, 7, 7]);
     expect(await delaysOf({ backoff: constant(7), maxAttempts: 2 }, [odd(1e15), 'ok'])).toEqual([2_147_483_647]);
   });
 
@@ -454,22 +474,44 @@ describe('retry: delays', () => {
 
   it('a budget or clock that throws rejects the call instead of throwing from execute or hanging', async () => {
     const broken = new Error('broken budget');
-    const budget = { tryTake: () => true, deposit: () => { throw broken; }, available: 0 };
+    const budget = {
+      tryTake: () => true,
+      deposit: () => {
+        throw broken;
+      },
+      available: 0,
+    };
     const policy = retry({ budget });
     let returned: Promise<unknown> | undefined;
-    expect(() => { returned = policy.execute(() => 1); }).not.toThrow();
+    expect(() => {
+      returned = policy.execute(() => 1);
+    }).not.toThrow();
     await expect(returned).rejects.toBe(broken);
-    const badClock = { now: () => 0, setTimeout: (): unknown => { throw new Error('no timers'); }, clearTimeout: () => {} };
+    const badClock = {
+      now: () => 0,
+      setTimeout: (): unknown => {
+        throw new Error('no timers');
+      },
+      clearTimeout: () => {},
+    };
     const controller = new AbortController();
     const withBadClock = retry({ clock: badClock, idempotent: true });
-    await expect(withBadClock.execute(() => Promise.reject(new Error('a')), { signal: controller.signal })).rejects.toThrow('no timers');
+    await expect(
+      withBadClock.execute(() => Promise.reject(new Error('a')), { signal: controller.signal }),
+    ).rejects.toThrow('no timers');
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('a throwing backoff rejects the call with what it threw, leaving no timer', async () => {
     const clock = new VirtualClock();
     const bug = new Error('bad backoff');
-    const policy = retry({ clock, idempotent: true, backoff: () => { throw bug; } });
+    const policy = retry({
+      clock,
+      idempotent: true,
+      backoff: () => {
+        throw bug;
+      },
+    });
     await expect(policy.execute(scripted([new Error('a')]).fn)).rejects.toBe(bug);
     expect(clock.pending).toBe(0);
   });
@@ -617,11 +659,14 @@ describe('retry: abort', () => {
     const controller = new AbortController();
     let calls = 0;
     const result = settle(
-      policy.execute(() => {
-        calls++;
-        controller.abort('stop');
-        return Promise.reject(new Error('ignored the signal'));
-      }, { signal: controller.signal }),
+      policy.execute(
+        () => {
+          calls++;
+          controller.abort('stop');
+          return Promise.reject(new Error('ignored the signal'));
+        },
+        { signal: controller.signal },
+      ),
     );
     await clock.runAll();
     expect(await result).toEqual({ ok: false, error: 'stop' });
@@ -631,7 +676,15 @@ describe('retry: abort', () => {
   it('rejects with signal.reason even when a value arrives after the caller aborted', async () => {
     const controller = new AbortController();
     const policy = retry({ clock: new VirtualClock(), idempotent: true, retryOn: () => true });
-    await expect(policy.execute(() => { controller.abort('late'); return 'done'; }, { signal: controller.signal })).rejects.toBe('late');
+    await expect(
+      policy.execute(
+        () => {
+          controller.abort('late');
+          return 'done';
+        },
+        { signal: controller.signal },
+      ),
+    ).rejects.toBe('late');
   });
 
   it('an enclosing timeout ends the call with its TimeoutError during a later attempt, leaving no timer', async () => {
@@ -677,7 +730,9 @@ describe('retry: events', () => {
     const policy = retry({ clock, idempotent: true, backoff: constant(20), name: 'users-retry' });
     const log: unknown[] = [];
     policy.on('attempt', (e) => log.push(['attempt', e.attempt, e.durationMs, e.outcome, e.at]));
-    policy.on('retry', (e) => log.push(['retry', e.attempt, e.delay, e.outcome, e.at, e.policy, e.key, e.correlationId]));
+    policy.on('retry', (e) =>
+      log.push(['retry', e.attempt, e.delay, e.outcome, e.at, e.policy, e.key, e.correlationId]),
+    );
     const error = new Error('slow failure');
     let n = 0;
     const fn = (): Promise<string> => {
@@ -699,8 +754,12 @@ describe('retry: events', () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
       const policy = retry({ clock, idempotent: true, backoff: constant(0) });
-      policy.on('retry', () => { throw new Error('listener'); });
-      policy.on('attempt', () => { throw new Error('listener'); });
+      policy.on('retry', () => {
+        throw new Error('listener');
+      });
+      policy.on('attempt', () => {
+        throw new Error('listener');
+      });
       const result = policy.execute(scripted([new Error('a'), 'ok']).fn);
       await clock.runAll();
       await expect(result).resolves.toBe('ok');
@@ -715,38 +774,153 @@ describe('retry: bad input', () => {
   const cases: Array<[string, () => unknown, ErrorConstructor, string]> = [
     ['options null', () => retry(null as never), TypeError, 'retry: options must be an object, got null'],
     ['options array', () => retry([] as never), TypeError, 'retry: options must be an object, got an array'],
-    ['maxAttempts 0', () => retry({ maxAttempts: 0 }), RangeError, 'retry: maxAttempts must be an integer >= 1, or Infinity, got 0'],
-    ['maxAttempts 1.5', () => retry({ maxAttempts: 1.5 }), RangeError, 'retry: maxAttempts must be an integer >= 1, or Infinity, got 1.5'],
-    ['maxAttempts NaN', () => retry({ maxAttempts: NaN }), RangeError, 'retry: maxAttempts must be an integer >= 1, or Infinity, got NaN'],
-    ['maxAttempts -Infinity', () => retry({ maxAttempts: -Infinity }), RangeError, 'retry: maxAttempts must be an integer >= 1, or Infinity, got -Infinity'],
-    ['maxAttempts "3"', () => retry({ maxAttempts: '3' as never }), TypeError, 'retry: maxAttempts must be an integer >= 1, or Infinity, got "3"'],
+    [
+      'maxAttempts 0',
+      () => retry({ maxAttempts: 0 }),
+      RangeError,
+      'retry: maxAttempts must be an integer >= 1, or Infinity, got 0',
+    ],
+    [
+      'maxAttempts 1.5',
+      () => retry({ maxAttempts: 1.5 }),
+      RangeError,
+      'retry: maxAttempts must be an integer >= 1, or Infinity, got 1.5',
+    ],
+    [
+      'maxAttempts NaN',
+      () => retry({ maxAttempts: NaN }),
+      RangeError,
+      'retry: maxAttempts must be an integer >= 1, or Infinity, got NaN',
+    ],
+    [
+      'maxAttempts -Infinity',
+      () => retry({ maxAttempts: -Infinity }),
+      RangeError,
+      'retry: maxAttempts must be an integer >= 1, or Infinity, got -Infinity',
+    ],
+    [
+      'maxAttempts "3"',
+      () => retry({ maxAttempts: '3' as never }),
+      TypeError,
+      'retry: maxAttempts must be an integer >= 1, or Infinity, got "3"',
+    ],
     ['backoff', () => retry({ backoff: 100 as never }), TypeError, 'retry: backoff must be a function, got 100'],
     ['retryOn', () => retry({ retryOn: true as never }), TypeError, 'retry: retryOn must be a function, got true'],
-    ['idempotent', () => retry({ idempotent: 'yes' as never }), TypeError, 'retry: idempotent must be a boolean, got "yes"'],
-    ['notExecuted', () => retry({ notExecuted: ['ECONNREFUSED'] as never }), TypeError, 'retry: notExecuted must be a function, got an array'],
-    ['budget', () => retry({ budget: {} as never }), TypeError, 'retry: budget must be a RetryBudget (an object with tryTake and deposit), got an object'],
+    [
+      'idempotent',
+      () => retry({ idempotent: 'yes' as never }),
+      TypeError,
+      'retry: idempotent must be a boolean, got "yes"',
+    ],
+    [
+      'notExecuted',
+      () => retry({ notExecuted: ['ECONNREFUSED'] as never }),
+      TypeError,
+      'retry: notExecuted must be a function, got an array',
+    ],
+    [
+      'budget',
+      () => retry({ budget: {} as never }),
+      TypeError,
+      'retry: budget must be a RetryBudget (an object with tryTake and deposit), got an object',
+    ],
     ['onDiscard', () => retry({ onDiscard: 1 as never }), TypeError, 'retry: onDiscard must be a function, got 1'],
     ['random', () => retry({ random: 0.5 as never }), TypeError, 'retry: random must be a function, got 0.5'],
     ['name', () => retry({ name: '' }), TypeError, 'retry: name must be a non-empty string, got ""'],
-    ['clock', () => retry({ clock: {} as never }), TypeError, 'retry: clock must be an object with now, setTimeout and clearTimeout, got an object'],
+    [
+      'clock',
+      () => retry({ clock: {} as never }),
+      TypeError,
+      'retry: clock must be an object with now, setTimeout and clearTimeout, got an object',
+    ],
     ['constant -1', () => constant(-1), RangeError, 'constant: ms must be a finite number >= 0, got -1'],
     ['constant NaN', () => constant(NaN), RangeError, 'constant: ms must be a finite number >= 0, got NaN'],
-    ['constant Infinity', () => constant(Infinity), RangeError, 'constant: ms must be a finite number >= 0, got Infinity'],
+    [
+      'constant Infinity',
+      () => constant(Infinity),
+      RangeError,
+      'constant: ms must be a finite number >= 0, got Infinity',
+    ],
     ['constant "5"', () => constant('5' as never), TypeError, 'constant: ms must be a finite number >= 0, got "5"'],
     ['exponential options', () => exponential(5 as never), TypeError, 'exponential: options must be an object, got 5'],
-    ['exponential initial 0', () => exponential({ initial: 0 }), RangeError, 'exponential: initial must be a positive finite number, got 0'],
-    ['exponential initial Infinity', () => exponential({ initial: Infinity }), RangeError, 'exponential: initial must be a positive finite number, got Infinity'],
-    ['exponential factor 0.5', () => exponential({ factor: 0.5 }), RangeError, 'exponential: factor must be a finite number >= 1, got 0.5'],
-    ['exponential factor Infinity', () => exponential({ factor: Infinity }), RangeError, 'exponential: factor must be a finite number >= 1, got Infinity'],
-    ['exponential factor "2"', () => exponential({ factor: '2' as never }), TypeError, 'exponential: factor must be a finite number >= 1, got "2"'],
-    ['exponential max NaN', () => exponential({ max: NaN }), RangeError, 'exponential: max must be a positive finite number, got NaN'],
-    ['exponential max < initial', () => exponential({ initial: 500, max: 100 }), RangeError, 'exponential: max must be a finite number >= initial (500), got 100'],
-    ['exponential jitter', () => exponential({ jitter: 'half' as never }), RangeError, 'exponential: jitter must be one of "full", "equal", "decorrelated", "none", got "half"'],
-    ['retryBudget ratio', () => retryBudget({ ratio: -0.1 }), RangeError, 'retryBudget: ratio must be a finite number >= 0, got -0.1'],
-    ['retryBudget minPerSecond', () => retryBudget({ minPerSecond: Infinity }), RangeError, 'retryBudget: minPerSecond must be a finite number >= 0, got Infinity'],
-    ['retryBudget windowMs', () => retryBudget({ windowMs: 0 }), RangeError, 'retryBudget: windowMs must be a positive finite number, got 0'],
-    ['retryBudget clock', () => retryBudget({ clock: Date as never }), TypeError, 'retryBudget: clock must be an object with now, setTimeout and clearTimeout, got a function'],
-    ['retryBudget options', () => retryBudget('x' as never), TypeError, 'retryBudget: options must be an object, got "x"'],
+    [
+      'exponential initial 0',
+      () => exponential({ initial: 0 }),
+      RangeError,
+      'exponential: initial must be a positive finite number, got 0',
+    ],
+    [
+      'exponential initial Infinity',
+      () => exponential({ initial: Infinity }),
+      RangeError,
+      'exponential: initial must be a positive finite number, got Infinity',
+    ],
+    [
+      'exponential factor 0.5',
+      () => exponential({ factor: 0.5 }),
+      RangeError,
+      'exponential: factor must be a finite number >= 1, got 0.5',
+    ],
+    [
+      'exponential factor Infinity',
+      () => exponential({ factor: Infinity }),
+      RangeError,
+      'exponential: factor must be a finite number >= 1, got Infinity',
+    ],
+    [
+      'exponential factor "2"',
+      () => exponential({ factor: '2' as never }),
+      TypeError,
+      'exponential: factor must be a finite number >= 1, got "2"',
+    ],
+    [
+      'exponential max NaN',
+      () => exponential({ max: NaN }),
+      RangeError,
+      'exponential: max must be a positive finite number, got NaN',
+    ],
+    [
+      'exponential max < initial',
+      () => exponential({ initial: 500, max: 100 }),
+      RangeError,
+      'exponential: max must be a finite number >= initial (500), got 100',
+    ],
+    [
+      'exponential jitter',
+      () => exponential({ jitter: 'half' as never }),
+      RangeError,
+      'exponential: jitter must be one of "full", "equal", "decorrelated", "none", got "half"',
+    ],
+    [
+      'retryBudget ratio',
+      () => retryBudget({ ratio: -0.1 }),
+      RangeError,
+      'retryBudget: ratio must be a finite number >= 0, got -0.1',
+    ],
+    [
+      'retryBudget minPerSecond',
+      () => retryBudget({ minPerSecond: Infinity }),
+      RangeError,
+      'retryBudget: minPerSecond must be a finite number >= 0, got Infinity',
+    ],
+    [
+      'retryBudget windowMs',
+      () => retryBudget({ windowMs: 0 }),
+      RangeError,
+      'retryBudget: windowMs must be a positive finite number, got 0',
+    ],
+    [
+      'retryBudget clock',
+      () => retryBudget({ clock: Date as never }),
+      TypeError,
+      'retryBudget: clock must be an object with now, setTimeout and clearTimeout, got a function',
+    ],
+    [
+      'retryBudget options',
+      () => retryBudget('x' as never),
+      TypeError,
+      'retryBudget: options must be an object, got "x"',
+    ],
   ];
 
   it.each(cases)('%s throws at construction, naming the option and the value', (_label, make, type, message) => {
@@ -929,7 +1103,13 @@ describe('retry: onDiscard', () => {
   it('without onDiscard, retrying a value emits no warning', async () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const clock = new VirtualClock();
-    const policy = retry({ clock, idempotent: true, maxAttempts: 2, backoff: constant(1), retryOn: (o) => o.ok && o.value === 'bad' });
+    const policy = retry({
+      clock,
+      idempotent: true,
+      maxAttempts: 2,
+      backoff: constant(1),
+      retryOn: (o) => o.ok && o.value === 'bad',
+    });
     let i = 0;
     const result = settle(policy.execute(() => (i++ === 0 ? 'bad' : 'good')));
     await clock.runAll();

@@ -18,7 +18,9 @@ describe('timeout: edges', () => {
       },
     };
     const dependency = scripted([succeed('ran')], { clock });
-    await expect(pipeline(foreign, timeout(50, { clock })).execute(dependency, { signal: controller.signal })).rejects.toBe('gone');
+    await expect(
+      pipeline(foreign, timeout(50, { clock })).execute(dependency, { signal: controller.signal }),
+    ).rejects.toBe('gone');
     expect(dependency.calls).toHaveLength(0);
     expect(clock.pending).toBe(0);
   });

@@ -50,7 +50,9 @@ describe('timeout: defaults and validation', () => {
   });
 
   it('rejects a bad clock, name and options object', () => {
-    expect(() => timeout(10, { clock: {} as never })).toThrow('timeout: clock must be an object with now, setTimeout and clearTimeout, got an object');
+    expect(() => timeout(10, { clock: {} as never })).toThrow(
+      'timeout: clock must be an object with now, setTimeout and clearTimeout, got an object',
+    );
     expect(() => timeout(10, { name: '' })).toThrow('timeout: name must be a non-empty string, got ""');
     expect(() => timeout(10, 5 as never)).toThrow('timeout: options must be an object, got 5');
   });
@@ -107,7 +109,11 @@ describe('timeout: aggressive', () => {
     const clock = new VirtualClock();
     const t = timeout(100, { clock });
     const boom = new Error('boom');
-    await expect(t.execute(() => { throw boom; })).rejects.toBe(boom);
+    await expect(
+      t.execute(() => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
     await expect(t.execute(() => Promise.reject(boom))).rejects.toBe(boom);
     expect(clock.pending).toBe(0);
   });
@@ -150,7 +156,10 @@ describe('timeout: cooperative', () => {
     const clock = new VirtualClock();
     const t = timeout(100, { clock, strategy: 'cooperative' });
     const state = track(
-      t.execute(({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped'))))),
+      t.execute(
+        ({ signal }) =>
+          new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')))),
+      ),
     );
     await clock.advance(100);
     expect(state.ok).toBe(false);
@@ -162,7 +171,9 @@ describe('timeout: cooperative', () => {
     const clock = new VirtualClock();
     const t = timeout(100, { clock, strategy: 'cooperative' });
     const state = track(
-      t.execute(({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))),
+      t.execute(
+        ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      ),
     );
     await clock.advance(100);
     expect(state.error).toBeInstanceOf(TimeoutError);
@@ -172,28 +183,35 @@ describe('timeout: cooperative', () => {
   it('rejects with the error of fn unchanged when fn fails before the deadline', async () => {
     const clock = new VirtualClock();
     const boom = new Error('boom');
-    await expect(timeout(100, { clock, strategy: 'cooperative' }).execute(() => Promise.reject(boom))).rejects.toBe(boom);
+    await expect(timeout(100, { clock, strategy: 'cooperative' }).execute(() => Promise.reject(boom))).rejects.toBe(
+      boom,
+    );
     expect(clock.pending).toBe(0);
   });
 });
 
 describe('timeout: caller abort', () => {
-  it.each(['aggressive', 'cooperative'] as const)('%s: rejects with signal.reason before the call and never runs fn', async (strategy) => {
-    const clock = new VirtualClock();
-    const controller = new AbortController();
-    const reason = new Error('caller gone');
-    controller.abort(reason);
-    const fn = vi.fn(() => 1);
-    await expect(timeout(100, { clock, strategy }).execute(fn, { signal: controller.signal })).rejects.toBe(reason);
-    expect(fn).not.toHaveBeenCalled();
-    expect(clock.pending).toBe(0);
-  });
+  it.each(['aggressive', 'cooperative'] as const)(
+    '%s: rejects with signal.reason before the call and never runs fn',
+    async (strategy) => {
+      const clock = new VirtualClock();
+      const controller = new AbortController();
+      const reason = new Error('caller gone');
+      controller.abort(reason);
+      const fn = vi.fn(() => 1);
+      await expect(timeout(100, { clock, strategy }).execute(fn, { signal: controller.signal })).rejects.toBe(reason);
+      expect(fn).not.toHaveBeenCalled();
+      expect(clock.pending).toBe(0);
+    },
+  );
 
   it('aggressive: rejects with signal.reason at once during the call and aborts ctx.signal', async () => {
     const clock = new VirtualClock();
     const controller = new AbortController();
     let signal: AbortSignal | undefined;
-    const state = track(timeout(100, { clock }).execute((ctx) => ((signal = ctx.signal), never()), { signal: controller.signal }));
+    const state = track(
+      timeout(100, { clock }).execute((ctx) => ((signal = ctx.signal), never()), { signal: controller.signal }),
+    );
     await clock.advance(10);
     controller.abort('stop');
     await Promise.resolve();
@@ -208,7 +226,10 @@ describe('timeout: caller abort', () => {
     const controller = new AbortController();
     let signal: AbortSignal | undefined;
     const state = track(
-      timeout(100, { clock, strategy: 'cooperative' }).execute((ctx) => ((signal = ctx.signal), after(clock, 30, 'v')()), { signal: controller.signal }),
+      timeout(100, { clock, strategy: 'cooperative' }).execute(
+        (ctx) => ((signal = ctx.signal), after(clock, 30, 'v')()),
+        { signal: controller.signal },
+      ),
     );
     await clock.advance(10);
     controller.abort('stop');
@@ -234,10 +255,12 @@ describe('timeout: nesting and pipelines', () => {
     const outer = timeout(100, { clock, name: 'outer' });
     const inner = timeout(300, { clock, name: 'inner' });
     let innerDeadline: number | undefined;
-    const state = track(outer.execute((octx) => {
-      expect(octx.deadline).toBe(600);
-      return inner.execute((ictx) => ((innerDeadline = ictx.deadline), never()), { signal: octx.signal });
-    }));
+    const state = track(
+      outer.execute((octx) => {
+        expect(octx.deadline).toBe(600);
+        return inner.execute((ictx) => ((innerDeadline = ictx.deadline), never()), { signal: octx.signal });
+      }),
+    );
     // A separate execute() is a new call: its own deadline; pipelines carry the enclosing one.
     expect(innerDeadline).toBe(800);
     expect(clock.pending).toBe(2);
@@ -274,7 +297,13 @@ describe('timeout: nesting and pipelines', () => {
     const clock = new VirtualClock();
     const seen: Context[] = [];
     const p = pipeline(pipeline(timeout(100, { clock })), pipeline());
-    await p.execute((ctx) => { seen.push(ctx); return 1; }, { key: 'k', correlationId: 'c', idempotent: true });
+    await p.execute(
+      (ctx) => {
+        seen.push(ctx);
+        return 1;
+      },
+      { key: 'k', correlationId: 'c', idempotent: true },
+    );
     const [ctx] = seen;
     expect(ctx?.attempt).toBe(1);
     expect(ctx?.key).toBe('k');
@@ -297,9 +326,19 @@ describe('timeout: properties', () => {
           const t = timeout(ms, { clock });
           let settledAt: number | undefined;
           let error: unknown;
-          t.execute(() => new Promise((resolve, reject) => clock.setTimeout(() => (fails ? reject(new Error('x')) : resolve(1)), duration))).then(
-            () => { settledAt = clock.now(); },
-            (e: unknown) => { settledAt = clock.now(); error = e; },
+          t.execute(
+            () =>
+              new Promise((resolve, reject) =>
+                clock.setTimeout(() => (fails ? reject(new Error('x')) : resolve(1)), duration),
+              ),
+          ).then(
+            () => {
+              settledAt = clock.now();
+            },
+            (e: unknown) => {
+              settledAt = clock.now();
+              error = e;
+            },
           );
           await clock.runAll();
           expect(settledAt).toBe(Math.min(ms, duration));
@@ -329,7 +368,7 @@ describe('timeout: properties', () => {
           if (abortAt !== undefined) clock.setTimeout(() => controller.abort('caller'), abortAt);
           await clock.runAll();
           expect(state.count).toBe(1);
-          const abortedFirst = abortAt !== undefined && abortAt < Math.min(ms, duration) ;
+          const abortedFirst = abortAt !== undefined && abortAt < Math.min(ms, duration);
           if (abortedFirst) expect(state.error).toBe('caller');
           expect(clock.pending).toBe(0);
           expect(add.mock.calls.length).toBe(remove.mock.calls.length);
@@ -350,8 +389,14 @@ describe('timeout: leaks', () => {
     const signal = controller.signal;
     const add = signal.addEventListener.bind(signal);
     const remove = signal.removeEventListener.bind(signal);
-    signal.addEventListener = ((...args: Parameters<AbortSignal['addEventListener']>) => { added++; add(...args); }) as AbortSignal['addEventListener'];
-    signal.removeEventListener = ((...args: Parameters<AbortSignal['removeEventListener']>) => { removed++; remove(...args); }) as AbortSignal['removeEventListener'];
+    signal.addEventListener = ((...args: Parameters<AbortSignal['addEventListener']>) => {
+      added++;
+      add(...args);
+    }) as AbortSignal['addEventListener'];
+    signal.removeEventListener = ((...args: Parameters<AbortSignal['removeEventListener']>) => {
+      removed++;
+      remove(...args);
+    }) as AbortSignal['removeEventListener'];
     for (let i = 0; i < 100_000; i++) {
       await t.execute(async () => i, { signal });
     }
@@ -370,7 +415,10 @@ describe('timeout: leaks', () => {
     };
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     // No live timer from the calls keeps the process busy.
-    const timers = () => (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().filter((h) => h === 'Timeout').length;
+    const timers = () =>
+      (process as unknown as { getActiveResourcesInfo(): string[] })
+        .getActiveResourcesInfo()
+        .filter((h) => h === 'Timeout').length;
     const before = timers();
     for (let i = 0; i < 1_000; i++) await t.execute(() => i);
     expect(timers()).toBe(before);

@@ -6,7 +6,8 @@ import { bundleChecks, expected, startServer } from './harness.js';
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(chromium);
 if (!available && process.env.CI) throw new Error(`CI needs Chromium at ${chromium} (apt-get install chromium)`);
-if (!available) console.warn(`browser tests skipped: no Chromium at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH)`);
+if (!available)
+  console.warn(`browser tests skipped: no Chromium at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
 describe.skipIf(!available)('in a real browser (headless Chromium)', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -40,7 +41,10 @@ describe.skipIf(!available)('in a real browser (headless Chromium)', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`${server.url}/`);
-    const result = await page.evaluate((base) => (globalThis as unknown as { runChecks: (u: string) => Promise<unknown> }).runChecks(base), server.url);
+    const result = await page.evaluate(
+      (base) => (globalThis as unknown as { runChecks: (u: string) => Promise<unknown> }).runChecks(base),
+      server.url,
+    );
     expect(errors).toEqual([]);
     expect(result).toEqual(expected);
     await page.close();

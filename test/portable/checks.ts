@@ -55,7 +55,8 @@ export async function runChecks(baseUrl: string): Promise<PortableResult> {
     ({ signal }) => {
       started++;
       const mine = started;
-      if (mine === 1) return new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+      if (mine === 1)
+        return new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
       return Promise.resolve(`hedge ${mine}`);
     },
     { idempotent: true },
@@ -75,10 +76,12 @@ export async function runChecks(baseUrl: string): Promise<PortableResult> {
   // an open breaker rejects at once.
   const b = circuitBreaker({ window: { kind: 'consecutive', failures: 1 }, clock });
   await b.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
-  const openRejected = await b.execute(() => 'never').then(
-    () => false,
-    (e: unknown) => isBrokenCircuitError(e),
-  );
+  const openRejected = await b
+    .execute(() => 'never')
+    .then(
+      () => false,
+      (e: unknown) => isBrokenCircuitError(e),
+    );
 
   // a caller abort rejects with signal.reason, unchanged.
   const controller = new AbortController();

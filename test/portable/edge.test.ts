@@ -19,7 +19,9 @@ describe('in an edge runtime', () => {
 
   it('has no Node globals to lean on', () => {
     const runtime = new EdgeRuntime();
-    expect(runtime.evaluate('typeof process + typeof require + typeof Buffer + typeof setImmediate')).toBe('undefinedundefinedundefinedundefined');
+    expect(runtime.evaluate('typeof process + typeof require + typeof Buffer + typeof setImmediate')).toBe(
+      'undefinedundefinedundefinedundefined',
+    );
   });
 
   it('runs a pipeline, a hedge, timeouts, an open breaker, a caller abort and breakwater/fetch', async () => {

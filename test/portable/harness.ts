@@ -17,7 +17,9 @@ interface ExportTarget {
 const shippedEntries: Plugin = {
   name: 'breakwater-exports',
   setup(b) {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, ExportTarget> };
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, ExportTarget>;
+    };
     b.onResolve({ filter: /^breakwater(\/.*)?$/ }, (args) => {
       const sub = args.path === 'breakwater' ? '.' : `.${args.path.slice('breakwater'.length)}`;
       const target = pkg.exports[sub]?.import?.default;
@@ -32,7 +34,8 @@ const shippedEntries: Plugin = {
  * shipped files), so a `node:` import in a portable entry fails the build here.
  */
 export async function bundleChecks(): Promise<string> {
-  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('these tests run the shipped files: npm run build first');
+  if (!existsSync(join(root, 'dist', 'index.js')))
+    throw new Error('these tests run the shipped files: npm run build first');
   const result = await build({
     stdin: {
       contents: "import { runChecks } from './test/portable/checks.ts'; globalThis.runChecks = runChecks;",

@@ -6,7 +6,12 @@ import { DEFAULT_PREFIX, instrument } from '../../src/prometheus/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
 import { BASE_ATTRIBUTES, everyKind, listenerCounts, PRESENT, runEveryKind } from '../support/metrics-fixture.js';
 
-const PROM_TYPE: Record<InstrumentType, string> = { counter: 'counter', histogram: 'histogram', gauge: 'gauge', upDownCounter: 'gauge' };
+const PROM_TYPE: Record<InstrumentType, string> = {
+  counter: 'counter',
+  histogram: 'histogram',
+  gauge: 'gauge',
+  upDownCounter: 'gauge',
+};
 const label = (key: string): string => key.replace(/\./g, '_');
 const BASE_LABELS = BASE_ATTRIBUTES.map(label);
 
@@ -60,7 +65,9 @@ describe('breakwater/prometheus: the metrics of the table', () => {
 
   it('reports what the run did: the breaker closed again, rejections by reason', async () => {
     const { metrics } = await collected;
-    const states = metrics.get('breakwater_circuit_breaker_state')?.values.map((v) => [v.labels.breakwater_state, v.value]);
+    const states = metrics
+      .get('breakwater_circuit_breaker_state')
+      ?.values.map((v) => [v.labels.breakwater_state, v.value]);
     expect(states).toEqual([
       ['closed', 1],
       ['open', 0],
@@ -118,7 +125,9 @@ describe('breakwater/prometheus: registries', () => {
     expect(() => instrument(pipeline(), { registry, labels: { region: 'eu' } })).toThrow(
       /prometheus: labels must have the names declared in this registry \(service\), got region/,
     );
-    expect(() => instrument(pipeline(), { registry, labels: { service: 'x' }, prefix: 'other_' })).toThrow(/prometheus: prefix must be "breakwater_"/);
+    expect(() => instrument(pipeline(), { registry, labels: { service: 'x' }, prefix: 'other_' })).toThrow(
+      /prometheus: prefix must be "breakwater_"/,
+    );
     handle.detach();
   });
 
@@ -138,14 +147,18 @@ describe('breakwater/prometheus: registries', () => {
     expect(registry.getMetricsAsArray()).toEqual([]);
   });
 
-  it('skips a policy that is not breakwater\'s inside a pipeline', async () => {
+  it("skips a policy that is not breakwater's inside a pipeline", async () => {
     const registry = new Registry();
-    const foreign = { execute: (fn: (ctx: Context) => unknown) => Promise.resolve(fn({} as Context)) } as unknown as Policy;
+    const foreign = {
+      execute: (fn: (ctx: Context) => unknown) => Promise.resolve(fn({} as Context)),
+    } as unknown as Policy;
     const p = pipeline({ name: 'mixed' }, foreign, circuitBreaker({ name: 'ours' }));
     const handle = instrument(p, { registry });
     await p.execute(() => 1);
     const text = await registry.metrics();
-    expect(text).toContain('breakwater_call_duration_seconds_count{breakwater_policy_name="ours",breakwater_policy_kind="circuitBreaker",breakwater_outcome="success"} 1');
+    expect(text).toContain(
+      'breakwater_call_duration_seconds_count{breakwater_policy_name="ours",breakwater_policy_kind="circuitBreaker",breakwater_outcome="success"} 1',
+    );
     expect(text).toContain('breakwater_pipeline_duration_seconds_count{breakwater_policy_name="mixed"');
     handle.detach();
     expect(registry.getMetricsAsArray()).toEqual([]);
@@ -178,10 +191,15 @@ describe('breakwater/prometheus: keyed pools', () => {
         const metrics = await json(registry);
         const states = metrics.get('breakwater_circuit_breaker_state')?.values ?? [];
         series.push(states.length);
-        const closed = states.filter((v) => v.labels.breakwater_state === 'closed').reduce((sum, v) => sum + v.value, 0);
+        const closed = states
+          .filter((v) => v.labels.breakwater_state === 'closed')
+          .reduce((sum, v) => sum + v.value, 0);
         expect(closed).toBe(pools.size);
         // The events counter forgets the series of evicted pools too.
-        const created = metrics.get('breakwater_events_total')?.values.filter((v) => v.labels.breakwater_policy_kind === 'circuitBreaker') ?? [];
+        const created =
+          metrics
+            .get('breakwater_events_total')
+            ?.values.filter((v) => v.labels.breakwater_policy_kind === 'circuitBreaker') ?? [];
         expect(created.length).toBeLessThanOrEqual(keyLabel ? MAX_KEYS : 1);
       }
     }
@@ -212,15 +230,33 @@ describe('breakwater/prometheus: no timers, bad input', () => {
   it('throws TypeError naming the option and the value', () => {
     const registry = new Registry();
     const p = pipeline();
-    expect(() => instrument(p, {} as never)).toThrow(new TypeError('prometheus: registry must be a prom-client Registry, got undefined'));
-    expect(() => instrument(p, { registry: {} as never })).toThrow(/prometheus: registry must be a prom-client Registry, got an object/);
-    expect(() => instrument(p, { registry: register })).toThrow(/prometheus: registry must be a Registry of your own, got prom-client's global register/);
-    expect(() => instrument(42 as never, { registry })).toThrow(new TypeError('prometheus: target must be a breakwater policy or SharedStore, got 42'));
-    expect(() => instrument({ execute: () => 1 } as never, { registry })).toThrow(/prometheus: target must be a breakwater policy/);
-    expect(() => instrument(p, { registry, errorType: {} as never })).toThrow(new TypeError('prometheus: errorType must be a function, got an object'));
-    expect(() => instrument(p, { registry, keyLabel: 'yes' as never })).toThrow(/prometheus: keyLabel must be a boolean, got "yes"/);
-    expect(() => instrument(p, { registry, prefix: 'bad-prefix' })).toThrow(/prometheus: prefix must be a valid metric name prefix, got "bad-prefix"/);
-    expect(() => instrument(p, { registry, labels: { 'bad-name': 'x' } })).toThrow(/prometheus: labels must have valid label names/);
+    expect(() => instrument(p, {} as never)).toThrow(
+      new TypeError('prometheus: registry must be a prom-client Registry, got undefined'),
+    );
+    expect(() => instrument(p, { registry: {} as never })).toThrow(
+      /prometheus: registry must be a prom-client Registry, got an object/,
+    );
+    expect(() => instrument(p, { registry: register })).toThrow(
+      /prometheus: registry must be a Registry of your own, got prom-client's global register/,
+    );
+    expect(() => instrument(42 as never, { registry })).toThrow(
+      new TypeError('prometheus: target must be a breakwater policy or SharedStore, got 42'),
+    );
+    expect(() => instrument({ execute: () => 1 } as never, { registry })).toThrow(
+      /prometheus: target must be a breakwater policy/,
+    );
+    expect(() => instrument(p, { registry, errorType: {} as never })).toThrow(
+      new TypeError('prometheus: errorType must be a function, got an object'),
+    );
+    expect(() => instrument(p, { registry, keyLabel: 'yes' as never })).toThrow(
+      /prometheus: keyLabel must be a boolean, got "yes"/,
+    );
+    expect(() => instrument(p, { registry, prefix: 'bad-prefix' })).toThrow(
+      /prometheus: prefix must be a valid metric name prefix, got "bad-prefix"/,
+    );
+    expect(() => instrument(p, { registry, labels: { 'bad-name': 'x' } })).toThrow(
+      /prometheus: labels must have valid label names/,
+    );
     expect(() => instrument(p, { registry, meter: {} } as never)).toThrow(/prometheus: unknown option meter/);
     expect(registry.getMetricsAsArray()).toEqual([]);
   });

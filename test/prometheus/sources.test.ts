@@ -24,13 +24,20 @@ describe('breakwater/prometheus: breakwater_store_degraded', () => {
   const clock = new VirtualClock();
   it.each([
     ['a store given as the target', (store: ReturnType<typeof memoryStore>) => store],
-    ['a rate limit with a store', (store: ReturnType<typeof memoryStore>) => rateLimit({ name: 'api', limit: 5, perMs: 1_000, store, clock })],
-    ['a cache with a store', (store: ReturnType<typeof memoryStore>) => cache({ ttl: 1_000, name: 'users', store, clock })],
+    [
+      'a rate limit with a store',
+      (store: ReturnType<typeof memoryStore>) => rateLimit({ name: 'api', limit: 5, perMs: 1_000, store, clock }),
+    ],
+    [
+      'a cache with a store',
+      (store: ReturnType<typeof memoryStore>) => cache({ ttl: 1_000, name: 'users', store, clock }),
+    ],
   ])('%s: 1 while degraded, 0 after restored', async (_, target) => {
     const registry = new Registry();
     const store = memoryStore({ clock });
     const handle = instrument(target(store), { registry });
-    const degraded = async () => (await values(registry, 'breakwater_store_degraded')).map((v) => [v.labels.breakwater_store_name, v.value]);
+    const degraded = async () =>
+      (await values(registry, 'breakwater_store_degraded')).map((v) => [v.labels.breakwater_store_name, v.value]);
     expect(await degraded()).toEqual([['memory', 0]]);
     store.degrade();
     expect(await degraded()).toEqual([['memory', 1]]);

@@ -22,7 +22,8 @@ reportSkip(clusterReason, 'multi-process rate limits and breakers on a real Redi
 let worker = '';
 let runs = 0;
 beforeAll(async () => {
-  if (serverReason === undefined || clusterReason === undefined) worker = await bundleWorker('test/redis/support/fleet-worker.ts');
+  if (serverReason === undefined || clusterReason === undefined)
+    worker = await bundleWorker('test/redis/support/fleet-worker.ts');
 });
 
 interface FleetRun {
@@ -49,12 +50,25 @@ async function fleet(client: ClientName, topology: Topology, mode: 'strict' | 'l
     perSecond: 1_000,
     durationMs: SECONDS * 1_000,
   };
-  const results = await runWorkers<RateRun, RateResult>(worker, Array.from({ length: INSTANCES }, () => run), 20_000);
+  const results = await runWorkers<RateRun, RateResult>(
+    worker,
+    Array.from({ length: INSTANCES }, () => run),
+    20_000,
+  );
   // Strict: each grant is one call, counted in Redis time; lease: calls are admitted locally, counted when they were.
-  const bins = perSecond(results.flatMap((r) => (mode === 'strict' ? r.granted : r.admitted)), SECONDS);
-  const steady = steadySeconds(results.flatMap((r) => r.arrivals), SECONDS, (BURST * 1_000) / LIMIT);
+  const bins = perSecond(
+    results.flatMap((r) => (mode === 'strict' ? r.granted : r.admitted)),
+    SECONDS,
+  );
+  const steady = steadySeconds(
+    results.flatMap((r) => r.arrivals),
+    SECONDS,
+    (BURST * 1_000) / LIMIT,
+  );
   const marks = bins.map((n, i) => `${n}${steady[i] === true ? '' : ' (stalled)'}`);
-  console.log(`${client} ${topology} ${mode}: admitted per second ${marks.join(', ')}; offered ${results.map((r) => r.offered).join(', ')}`);
+  console.log(
+    `${client} ${topology} ${mode}: admitted per second ${marks.join(', ')}; offered ${results.map((r) => r.offered).join(', ')}`,
+  );
   return { bins, steady, results, prefix };
 }
 
@@ -86,7 +100,8 @@ for (const [client, topology, reason] of setups) {
       for (const r of results) expect(r.errors).toEqual([]);
       // As for strict: the upper bound in every second, the lower one where the load was delivered.
       for (const n of bins.slice(1)) expect(n).toBeLessThanOrEqual(LIMIT + INSTANCES * LEASE);
-      for (const n of bins.slice(1).filter((_, i) => steady[i + 1] === true)) expect(n).toBeGreaterThanOrEqual(LIMIT * 0.9);
+      for (const n of bins.slice(1).filter((_, i) => steady[i + 1] === true))
+        expect(n).toBeGreaterThanOrEqual(LIMIT * 0.9);
     }, 30_000);
   });
 }
@@ -108,15 +123,28 @@ const ALWAYS = 1e12;
 const MINIMUM_CALLS = 20;
 let breakerWorker = '';
 beforeAll(async () => {
-  if (serverReason === undefined || clusterReason === undefined) breakerWorker = await bundleWorker('test/redis/support/breaker-worker.ts');
+  if (serverReason === undefined || clusterReason === undefined)
+    breakerWorker = await bundleWorker('test/redis/support/breaker-worker.ts');
 });
 
 const firstOpen = (r: ScenarioResult): number => r.changes.find((c) => c.to === 'open')?.at ?? Infinity;
 
 /** Five processes run every scenario at once (one breaker name each); returns, per scenario, the five instances' results. */
-async function breakerFleet(client: ClientName, topology: Topology, durationMs: number, scenarios: (i: number) => BreakerScenario[]): Promise<ScenarioResult[][]> {
+async function breakerFleet(
+  client: ClientName,
+  topology: Topology,
+  durationMs: number,
+  scenarios: (i: number) => BreakerScenario[],
+): Promise<ScenarioResult[][]> {
   const prefix = `breaker-${process.pid}-${runs++}:`;
-  const messages = Array.from({ length: BREAKER_INSTANCES }, (_, i): BreakerRun => ({ client, topology, url: REDIS_URL, prefix, durationMs, scenarios: scenarios(i) }));
+  const messages = Array.from({ length: BREAKER_INSTANCES }, (_, i): BreakerRun => ({
+    client,
+    topology,
+    url: REDIS_URL,
+    prefix,
+    durationMs,
+    scenarios: scenarios(i),
+  }));
   const results = await runWorkers<BreakerRun, BreakerResult>(breakerWorker, messages, 30_000);
   for (const r of results) expect(r.errors).toEqual([]);
   const count = results[0]?.scenarios.length ?? 0;
@@ -135,11 +163,31 @@ for (const [client, topology, reason] of breakerSetups) {
       // Four breakers at once, each its own name and story, 3 s.
       openings = await breakerFleet(client, topology, 3_000, (i) => [
         // Instance 0 calls every 10 ms and opens first; alone, the others would need 2 s for minimumCalls.
-        { name: 'opens', options: { minimumCalls: 40, syncMs: SYNC_MS, openFor: 10_000 }, failUntil: ALWAYS, callEveryMs: i === 0 ? 10 : 50 },
-        { name: 'counts', options: { share: 'counts', minimumCalls: MINIMUM_CALLS, syncMs: SYNC_MS, openFor: 10_000 }, failUntil: ALWAYS, callEveryMs: 100 },
+        {
+          name: 'opens',
+          options: { minimumCalls: 40, syncMs: SYNC_MS, openFor: 10_000 },
+          failUntil: ALWAYS,
+          callEveryMs: i === 0 ? 10 : 50,
+        },
+        {
+          name: 'counts',
+          options: { share: 'counts', minimumCalls: MINIMUM_CALLS, syncMs: SYNC_MS, openFor: 10_000 },
+          failUntil: ALWAYS,
+          callEveryMs: 100,
+        },
         // One bad instance among four healthy ones, each well under minimumCalls per syncMs.
-        { name: 'diluted', options: { share: 'counts', minimumCalls: MINIMUM_CALLS, failureRate: 0.5, syncMs: SYNC_MS }, failUntil: i === 0 ? ALWAYS : -1, callEveryMs: 100 },
-        { name: 'quorum', options: { window: { kind: 'consecutive', failures: 3 }, quorum: 3, syncMs: SYNC_MS, openFor: 10_000 }, failUntil: i < 2 ? ALWAYS : -1, callEveryMs: 50 },
+        {
+          name: 'diluted',
+          options: { share: 'counts', minimumCalls: MINIMUM_CALLS, failureRate: 0.5, syncMs: SYNC_MS },
+          failUntil: i === 0 ? ALWAYS : -1,
+          callEveryMs: 100,
+        },
+        {
+          name: 'quorum',
+          options: { window: { kind: 'consecutive', failures: 3 }, quorum: 3, syncMs: SYNC_MS, openFor: 10_000 },
+          failUntil: i < 2 ? ALWAYS : -1,
+          callEveryMs: 50,
+        },
       ]);
     }, 40_000);
 
@@ -174,13 +222,24 @@ for (const [client, topology, reason] of breakerSetups) {
     });
 
     it("'opens' with quorum 3: two instances open on their own and the others stay closed", () => {
-      expect((openings[3] ?? []).map((r) => r.changes.some((c) => c.to === 'open'))).toEqual([true, true, false, false, false]);
+      expect((openings[3] ?? []).map((r) => r.changes.some((c) => c.to === 'open'))).toEqual([
+        true,
+        true,
+        false,
+        false,
+        false,
+      ]);
     });
 
     it('half-open: at most one probe per openFor reaches the dependency, and its success closes every instance', async () => {
       const openFor = 1_000;
       const [results = []] = await breakerFleet(client, topology, 4_500, () => [
-        { name: 'half-open', options: { window: { kind: 'consecutive', failures: 3 }, syncMs: SYNC_MS, openFor }, failUntil: 1_500, callEveryMs: 20 },
+        {
+          name: 'half-open',
+          options: { window: { kind: 'consecutive', failures: 3 }, syncMs: SYNC_MS, openFor },
+          failUntil: 1_500,
+          callEveryMs: 20,
+        },
       ]);
       const allOpen = Math.max(...results.map(firstOpen));
       const closes = results.map((r) => r.changes.find((c) => c.to === 'closed')?.at ?? Infinity);
@@ -188,11 +247,14 @@ for (const [client, topology, reason] of breakerSetups) {
       // Requests while the fleet was open or half-open. The instance whose probe closed it may send
       // its next ordinary call in the same millisecond as the close: that one is no probe.
       const probes = results.flatMap((r) => r.requests).filter((q) => q.at > allOpen && q.at < firstClose);
-      console.log(`${client} ${topology} half-open: all open at ${allOpen} ms, probes at ${probes.map((p) => p.at).join(', ')}, closes at ${closes.join(', ')}`);
+      console.log(
+        `${client} ${topology} half-open: all open at ${allOpen} ms, probes at ${probes.map((p) => p.at).join(', ')}, closes at ${closes.join(', ')}`,
+      );
       expect(Number.isFinite(firstClose)).toBe(true);
       const sorted = probes.map((p) => p.at).sort((a, b) => a - b);
       expect(sorted.length).toBeLessThanOrEqual(Math.ceil((firstClose - allOpen) / openFor));
-      for (let i = 1; i < sorted.length; i++) expect((sorted[i] as number) - (sorted[i - 1] as number)).toBeGreaterThanOrEqual(openFor * 0.9);
+      for (let i = 1; i < sorted.length; i++)
+        expect((sorted[i] as number) - (sorted[i - 1] as number)).toBeGreaterThanOrEqual(openFor * 0.9);
       // syncMs + one call (20 ms) + one round trip on a loaded machine.
       for (const c of closes) expect(c - firstClose).toBeLessThanOrEqual(SYNC_MS + 20 + 100);
     }, 40_000);

@@ -3,16 +3,33 @@ import { rateLimit, RateLimitedError, type Grant } from 'breakwater';
 import { escapeKeyPart, KeyLayout, redisStore, RedisStore } from '../../src/redis/index.js';
 import { sha1 } from '../../src/redis/sha1.js';
 import { TAKE } from '../../src/redis/scripts.js';
-import { cli, connect, type ClientName, type Connected, missing, REDIS_URL, reportSkip, type Topology } from './support/servers.js';
+import {
+  cli,
+  connect,
+  type ClientName,
+  type Connected,
+  missing,
+  REDIS_URL,
+  reportSkip,
+  type Topology,
+} from './support/servers.js';
 
 const rule = { limit: 10, perMs: 1_000, burst: 3 };
 let run = 0;
 const unique = (): string => `t${process.pid}-${Date.now()}-${run++}:`;
 
 describe('redisStore: options and client shapes', () => {
-  const ioredisLike = (options: object, isCluster = false): object => ({ call: () => Promise.resolve(), options, isCluster });
+  const ioredisLike = (options: object, isCluster = false): object => ({
+    call: () => Promise.resolve(),
+    options,
+    isCluster,
+  });
   const nodeRedisLike = (options: object): object => ({ sendCommand: () => Promise.resolve(), options });
-  const nodeClusterLike = (defaults: object): object => ({ sendCommand: () => Promise.resolve(), getSlotRandomNode: () => ({}), _options: { defaults } });
+  const nodeClusterLike = (defaults: object): object => ({
+    sendCommand: () => Promise.resolve(),
+    getSlotRandomNode: () => ({}),
+    _options: { defaults },
+  });
 
   it('tells the four clients apart by shape', () => {
     expect(redisStore({ client: ioredisLike({ enableOfflineQueue: false }) }).client).toBe('ioredis');
@@ -22,16 +39,48 @@ describe('redisStore: options and client shapes', () => {
   });
 
   it.each([
-    ['an offline queue on (ioredis default)', { client: ioredisLike({}) }, /offline queue off .* ioredis client with it on; use new Redis\(\{ enableOfflineQueue: false \}\)/],
-    ['an offline queue on (ioredis cluster)', { client: ioredisLike({ enableOfflineQueue: true }, true) }, /ioredis-cluster client with it on/],
-    ['an offline queue on (node-redis default)', { client: nodeRedisLike({}) }, /node-redis client with it on; use createClient\(\{ disableOfflineQueue: true \}\)/],
-    ['an offline queue on (node-redis cluster)', { client: nodeClusterLike({}) }, /node-redis-cluster client with it on/],
+    [
+      'an offline queue on (ioredis default)',
+      { client: ioredisLike({}) },
+      /offline queue off .* ioredis client with it on; use new Redis\(\{ enableOfflineQueue: false \}\)/,
+    ],
+    [
+      'an offline queue on (ioredis cluster)',
+      { client: ioredisLike({ enableOfflineQueue: true }, true) },
+      /ioredis-cluster client with it on/,
+    ],
+    [
+      'an offline queue on (node-redis default)',
+      { client: nodeRedisLike({}) },
+      /node-redis client with it on; use createClient\(\{ disableOfflineQueue: true \}\)/,
+    ],
+    [
+      'an offline queue on (node-redis cluster)',
+      { client: nodeClusterLike({}) },
+      /node-redis-cluster client with it on/,
+    ],
     ['a missing client', {}, /redisStore: client must be a node-redis or ioredis client or cluster, got undefined/],
     ['an object that is no client', { client: { get: () => 1 } }, /got an object that is neither/],
-    ['a zero commandTimeout', { client: ioredisLike({ enableOfflineQueue: false }), commandTimeout: 0 }, /redisStore: commandTimeout must be a positive finite number, got 0/],
-    ['a negative retryAfter', { client: ioredisLike({ enableOfflineQueue: false }), retryAfter: -1 }, /redisStore: retryAfter must be a positive finite number, got -1/],
-    ['a prefix with a brace', { client: ioredisLike({ enableOfflineQueue: false }), prefix: 'a{' }, /redisStore: prefix must be a string without \{ or \}, got "a\{"/],
-    ['an unknown option', { client: ioredisLike({ enableOfflineQueue: false }), timeout: 5 }, /redisStore: unknown option timeout/],
+    [
+      'a zero commandTimeout',
+      { client: ioredisLike({ enableOfflineQueue: false }), commandTimeout: 0 },
+      /redisStore: commandTimeout must be a positive finite number, got 0/,
+    ],
+    [
+      'a negative retryAfter',
+      { client: ioredisLike({ enableOfflineQueue: false }), retryAfter: -1 },
+      /redisStore: retryAfter must be a positive finite number, got -1/,
+    ],
+    [
+      'a prefix with a brace',
+      { client: ioredisLike({ enableOfflineQueue: false }), prefix: 'a{' },
+      /redisStore: prefix must be a string without \{ or \}, got "a\{"/,
+    ],
+    [
+      'an unknown option',
+      { client: ioredisLike({ enableOfflineQueue: false }), timeout: 5 },
+      /redisStore: unknown option timeout/,
+    ],
   ])('is a TypeError or RangeError for %s', (_what, options, message) => {
     expect(() => redisStore(options as never)).toThrow(message);
   });
@@ -54,7 +103,16 @@ describe('redisStore: key layout', () => {
     expect(escapeKeyPart('%7B')).toBe('%257B');
     expect(escapeKeyPart('\uD800x')).toBe('%uD800x');
     expect(escapeKeyPart('😀')).toBe('😀');
-    const names: [string, string | undefined][] = [['a', 'b'], ['a:b', undefined], ['a', 'b:'], ['a:', 'b'], ['a', ''], ['a', undefined], ['a%3Ab', undefined], ['{a}', 'b']];
+    const names: [string, string | undefined][] = [
+      ['a', 'b'],
+      ['a:b', undefined],
+      ['a', 'b:'],
+      ['a:', 'b'],
+      ['a', ''],
+      ['a', undefined],
+      ['a%3Ab', undefined],
+      ['{a}', 'b'],
+    ];
     const built = names.map(([n, k]) => keys.bucket(n, k));
     expect(new Set(built).size).toBe(names.length);
     for (const k of built) expect(k.slice(k.indexOf('{') + 1, k.indexOf('}'))).not.toMatch(/[{}]/);
@@ -121,7 +179,12 @@ for (const [clientName, topology, reason] of setups) {
       expect(await store.probe('cb', 'h2', 5_000, 1, 0)).toBe(true);
       const base = { windowMs: 10_000, openWithinMs: 5_000 };
       await store.breaker('cb', { ...base, instance: 'a', counts: { calls: 4, failures: 3, slowCalls: 1 } });
-      const view = await store.breaker('cb', { ...base, instance: 'b', opened: 5_000, counts: { calls: 2, failures: 2, slowCalls: 0 } });
+      const view = await store.breaker('cb', {
+        ...base,
+        instance: 'b',
+        opened: 5_000,
+        counts: { calls: 2, failures: 2, slowCalls: 0 },
+      });
       expect(view).toMatchObject({ opens: 1, closedAgo: Infinity, counts: { calls: 6, failures: 5, slowCalls: 1 } });
       expect(view?.openLeft).toBeGreaterThan(4_000);
       const closed = await store.breaker('cb', { ...base, instance: 'a', closed: true });
@@ -139,8 +202,17 @@ for (const [clientName, topology, reason] of setups) {
       expect(await store.set('x', 'y', 1_000)).toBe(true);
       // Make the bucket's key a hash (through the breaker script on a look-alike store is not possible: write it raw).
       const raw = redisStore({ client: conn.client, prefix, commandTimeout: 2_000 }) as RedisStore;
-      await (raw as unknown as { sendRaw: (k: string, a: string[]) => Promise<unknown> }).sendRaw(key, ['HSET', key, 'f', '1']);
-      await (raw as unknown as { sendRaw: (k: string, a: string[]) => Promise<unknown> }).sendRaw(key, ['PEXPIRE', key, '5000']);
+      await (raw as unknown as { sendRaw: (k: string, a: string[]) => Promise<unknown> }).sendRaw(key, [
+        'HSET',
+        key,
+        'f',
+        '1',
+      ]);
+      await (raw as unknown as { sendRaw: (k: string, a: string[]) => Promise<unknown> }).sendRaw(key, [
+        'PEXPIRE',
+        key,
+        '5000',
+      ]);
       expect(await store.take('api', undefined, rule, 1)).toBeUndefined();
       expect(store.degraded).toBe(true);
       expect(store.take('api', undefined, rule, 1)).toBeUndefined(); // sends nothing
@@ -176,13 +248,23 @@ describe.skipIf(serverReason !== undefined)('redisStore: NOSCRIPT, TTLs and comm
     const slow = { limit: 1, perMs: 60_000, burst: 2 };
     for (let i = 0; i < 20; i++) await store.take('api', `k${i}`, slow, 2);
     await store.set('v', 'x', 10_000);
-    await store.breaker('cb', { instance: 'a', opened: 1_000, windowMs: 1_000, openWithinMs: 1_000, counts: { calls: 1, failures: 1, slowCalls: 0 } });
+    await store.breaker('cb', {
+      instance: 'a',
+      opened: 1_000,
+      windowMs: 1_000,
+      openWithinMs: 1_000,
+      counts: { calls: 1, failures: 1, slowCalls: 0 },
+    });
     await store.probe('cb', 'h', 1_000, 1, 0);
-    const keys = cli(REDIS_URL ?? '', '--scan', '--pattern', `${prefix}*`).trim().split('\n').filter(Boolean);
+    const keys = cli(REDIS_URL ?? '', '--scan', '--pattern', `${prefix}*`)
+      .trim()
+      .split('\n')
+      .filter(Boolean);
     expect(keys.length).toBe(22);
     for (const k of keys) expect(Number(cli(REDIS_URL ?? '', 'PTTL', k))).toBeGreaterThan(0);
     const after = cli(REDIS_URL ?? '', 'INFO', 'commandstats');
-    const calls = (text: string, cmd: string): number => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(text)?.[1] ?? 0);
+    const calls = (text: string, cmd: string): number =>
+      Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(text)?.[1] ?? 0);
     // The scan above is redis-cli's own; the store's commands are EVALSHA, EVAL, GET and SET.
     expect(calls(after, 'keys')).toBe(calls(before, 'keys'));
     expect(calls(after, 'evalsha')).toBeGreaterThan(calls(before, 'evalsha'));

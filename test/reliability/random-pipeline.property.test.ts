@@ -62,7 +62,10 @@ type PolicySpec = {
 };
 
 const policySpec: fc.Arbitrary<PolicySpec> = fc.oneof(
-  arb.timeoutOptions().map((o) => ({ label: `timeout(${o.ms}, ${o.strategy})`, build: (clock: Clock) => timeout(o.ms, { strategy: o.strategy, clock }) })),
+  arb.timeoutOptions().map((o) => ({
+    label: `timeout(${o.ms}, ${o.strategy})`,
+    build: (clock: Clock) => timeout(o.ms, { strategy: o.strategy, clock }),
+  })),
   arb.retryOptions().map((o) => ({
     label: `retry(maxAttempts ${o.maxAttempts}, idempotent ${String(o.idempotent)})`,
     build: (clock: Clock) => retry({ ...o, clock }),
@@ -77,26 +80,48 @@ const policySpec: fc.Arbitrary<PolicySpec> = fc.oneof(
     build: (clock: Clock) => bulkhead({ ...o, clock }),
     maxConcurrent: o.maxConcurrent,
   })),
-  arb.hedgeOptions().map((o) => ({ label: `hedge(${JSON.stringify(o)})`, build: (clock: Clock) => hedge({ ...o, clock }), multiplies: true })),
-  arb.rateLimitOptions().map((o) => ({ label: `rateLimit(${JSON.stringify(o)})`, build: (clock: Clock) => rateLimit({ ...o, clock }) })),
-  arb.fallbackOptions().map((o) => ({ label: `fallback(${o.on === undefined ? 'default' : 'custom on'})`, build: () => fallback('fallback', o) })),
+  arb.hedgeOptions().map((o) => ({
+    label: `hedge(${JSON.stringify(o)})`,
+    build: (clock: Clock) => hedge({ ...o, clock }),
+    multiplies: true,
+  })),
+  arb
+    .rateLimitOptions()
+    .map((o) => ({ label: `rateLimit(${JSON.stringify(o)})`, build: (clock: Clock) => rateLimit({ ...o, clock }) })),
+  arb.fallbackOptions().map((o) => ({
+    label: `fallback(${o.on === undefined ? 'default' : 'custom on'})`,
+    build: () => fallback('fallback', o),
+  })),
   fc.tuple(arb.keyedOptions(), arb.bulkheadOptions()).map(([k, b]) => ({
     label: `keyed(${JSON.stringify(k)}, bulkhead ${JSON.stringify(b)})`,
     build: (clock: Clock) => keyed(() => bulkhead({ ...b, clock }), { ...k, clock }),
   })),
   arb.keyedOptions().map((k) => ({
     label: `keyed(${JSON.stringify(k)}, circuitBreaker consecutive 2)`,
-    build: (clock: Clock) => keyed(() => circuitBreaker({ window: { kind: 'consecutive', failures: 2 }, openFor: 500, clock }), { ...k, clock }),
+    build: (clock: Clock) =>
+      keyed(() => circuitBreaker({ window: { kind: 'consecutive', failures: 2 }, openFor: 500, clock }), {
+        ...k,
+        clock,
+      }),
   })),
   arb.injectFaultOptions().map((o) => ({ label: `injectFault(rate ${o.rate})`, build: () => injectFault(o) })),
-  arb.injectLatencyOptions().map((o) => ({ label: `injectLatency(rate ${o.rate}, ${o.ms})`, build: (clock: Clock) => injectLatency({ ...o, clock }) })),
+  arb.injectLatencyOptions().map((o) => ({
+    label: `injectLatency(rate ${o.rate}, ${o.ms})`,
+    build: (clock: Clock) => injectLatency({ ...o, clock }),
+  })),
 );
 
 /** Errors a dependency may throw: plain, with a connection code (proves not executed), or `executed: false`. */
 const dependencyError = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 999 }).map((n) => new Error(`failed ${n}`)), weight: 3 },
-  { arbitrary: fc.constantFrom(...DEFAULT_NOT_EXECUTED_CODES).map((code) => Object.assign(new Error(code), { code })), weight: 1 },
-  { arbitrary: fc.constant(0).map(() => Object.assign(new Error('rejected before running'), { executed: false })), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(...DEFAULT_NOT_EXECUTED_CODES).map((code) => Object.assign(new Error(code), { code })),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.constant(0).map(() => Object.assign(new Error('rejected before running'), { executed: false })),
+    weight: 1,
+  },
 );
 
 const callSpec = fc.record({
@@ -104,12 +129,19 @@ const callSpec = fc.record({
   startAt: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 2_000 })),
   idempotent: fc.constantFrom(true, false, undefined),
   key: fc.constantFrom('a', 'b', undefined),
-  abortAt: fc.option(fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 3_000 })), { nil: undefined, freq: 2 }),
+  abortAt: fc.option(fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 3_000 })), {
+    nil: undefined,
+    freq: 2,
+  }),
 });
 
 const scenario = fc.record({
   policies: fc.array(policySpec, { minLength: 0, maxLength: 5 }),
-  schedule: arb.faultSchedule({ maxLength: 20, error: dependencyError, latency: fc.option(arb.latency({ max: 3_000 }), { nil: undefined, freq: 3 }) }),
+  schedule: arb.faultSchedule({
+    maxLength: 20,
+    error: dependencyError,
+    latency: fc.option(arb.latency({ max: 3_000 }), { nil: undefined, freq: 3 }),
+  }),
   exhausted: fc.constantFrom('repeat' as const, 'cycle' as const),
   calls: fc.array(callSpec, { minLength: 1, maxLength: 8 }),
 });
@@ -159,10 +191,17 @@ async function runScenario(s: Scenario, unhandled: unknown[]): Promise<string[]>
   /** Whenever no call is in flight, the policies must hold no timer and the dependency no call. */
   const checkIdle = (): void => {
     if (settled !== started) return;
-    if (policyClock.live.size !== 0) problems.push(`no call in flight at ${clock.now()} ms, yet the policies hold ${policyClock.live.size} timers`);
-    if (dependency.inFlight !== 0) problems.push(`no call in flight at ${clock.now()} ms, yet ${dependency.inFlight} dependency calls run`);
+    if (policyClock.live.size !== 0)
+      problems.push(`no call in flight at ${clock.now()} ms, yet the policies hold ${policyClock.live.size} timers`);
+    if (dependency.inFlight !== 0)
+      problems.push(`no call in flight at ${clock.now()} ms, yet ${dependency.inFlight} dependency calls run`);
   };
-  const calls: { controller: AbortController; reason: Error; observed?: Observed<unknown>; pendingAtAbort?: boolean }[] = [];
+  const calls: {
+    controller: AbortController;
+    reason: Error;
+    observed?: Observed<unknown>;
+    pendingAtAbort?: boolean;
+  }[] = [];
 
   s.calls.forEach((c, i) => {
     const controller = trackedAbortController();
@@ -172,7 +211,12 @@ async function runScenario(s: Scenario, unhandled: unknown[]): Promise<string[]>
     clock.setTimeout(() => {
       started++;
       call.observed = observe(
-        policy.execute(dependency, { signal: controller.signal, idempotent: c.idempotent, key: c.key, correlationId: `call-${i}` }),
+        policy.execute(dependency, {
+          signal: controller.signal,
+          idempotent: c.idempotent,
+          key: c.key,
+          correlationId: `call-${i}`,
+        }),
         clock,
       );
       void call.observed.settled.then(() => {
@@ -203,15 +247,21 @@ async function runScenario(s: Scenario, unhandled: unknown[]): Promise<string[]>
     if (o.state === 'pending') return problems.push(`call ${i} never settled`);
     if (o.settlements !== 1) problems.push(`call ${i} settled ${o.settlements} times`);
     if (call.pendingAtAbort === true && (o.state !== 'rejected' || o.error !== call.reason)) {
-      problems.push(`call ${i} was aborted while pending but ${o.state === 'rejected' ? `rejected with ${String(o.error)}` : `resolved with ${String(o.value)}`}`);
+      problems.push(
+        `call ${i} was aborted while pending but ${o.state === 'rejected' ? `rejected with ${String(o.error)}` : `resolved with ${String(o.value)}`}`,
+      );
     }
     const listeners = abortListenerCount(call.controller.signal);
-    if (listeners.current !== 0) problems.push(`call ${i} left ${listeners.current} abort listeners (added ${listeners.added}, removed ${listeners.removed})`);
+    if (listeners.current !== 0)
+      problems.push(
+        `call ${i} left ${listeners.current} abort listeners (added ${listeners.added}, removed ${listeners.removed})`,
+      );
     return undefined;
   });
   if (clock.pending !== 0) problems.push(`${clock.pending} timers left on the clock`);
   for (const record of dependency.calls) {
-    if (record.abortedAtStart) problems.push(`the dependency was called (attempt ${record.attempt}) with an already aborted signal`);
+    if (record.abortedAtStart)
+      problems.push(`the dependency was called (attempt ${record.attempt}) with an already aborted signal`);
   }
   // A bulkhead with no hedge inside it bounds how many dependency calls run at once.
   s.policies.forEach((p, i) => {
@@ -230,7 +280,9 @@ async function runScenario(s: Scenario, unhandled: unknown[]): Promise<string[]>
     const index = Number(record.correlationId?.slice('call-'.length));
     const option = s.calls[index]?.idempotent;
     if (option !== undefined && record.idempotent !== option) {
-      problems.push(`call ${index} said idempotent: ${String(option)} but its attempt ${record.attempt} saw ${String(record.idempotent)}`);
+      problems.push(
+        `call ${index} said idempotent: ${String(option)} but its attempt ${record.attempt} saw ${String(record.idempotent)}`,
+      );
     }
     const list = byKey.get(record.idempotencyKey) ?? [];
     list.push(record);
@@ -244,7 +296,11 @@ async function runScenario(s: Scenario, unhandled: unknown[]): Promise<string[]>
       const run = runs[j] as ScriptedCall<string>;
       const before = runs[j - 1] as ScriptedCall<string>;
       const proved =
-        before.end !== undefined && before.end <= run.start && before.outcome !== undefined && !before.outcome.ok && provesNotExecuted(before.outcome.error);
+        before.end !== undefined &&
+        before.end <= run.start &&
+        before.outcome !== undefined &&
+        !before.outcome.ok &&
+        provesNotExecuted(before.outcome.error);
       if (!proved) {
         problems.push(
           `non-idempotent call ${index} ran again (run ${j + 1}, attempt ${run.attempt}) after ${before.outcome === undefined ? 'a run still in flight' : before.outcome.ok ? 'a success' : String(before.outcome.error)}`,
@@ -274,7 +330,9 @@ describe('reliability: random pipelines keep every promise', () => {
         unhandled.length = 0;
         const problems = await runScenario(s, unhandled);
         if (problems.length > 0) {
-          throw new Error(`${problems.join('\n')}\npipeline: ${s.policies.map((p) => p.label).join(' → ') || '(empty)'}`);
+          throw new Error(
+            `${problems.join('\n')}\npipeline: ${s.policies.map((p) => p.label).join(' → ') || '(empty)'}`,
+          );
         }
       }),
       { numRuns: NUM_RUNS },
@@ -285,12 +343,23 @@ describe('reliability: random pipelines keep every promise', () => {
     const s: Scenario = {
       policies: [
         { label: 'fallback', build: () => fallback('fallback') },
-        { label: 'retry', build: (clock) => retry({ maxAttempts: 3, idempotent: true, clock }), idempotentDefault: true },
-        { label: 'breaker', build: (clock) => circuitBreaker({ window: { kind: 'consecutive', failures: 2 }, openFor: 100, clock }) },
+        {
+          label: 'retry',
+          build: (clock) => retry({ maxAttempts: 3, idempotent: true, clock }),
+          idempotentDefault: true,
+        },
+        {
+          label: 'breaker',
+          build: (clock) => circuitBreaker({ window: { kind: 'consecutive', failures: 2 }, openFor: 100, clock }),
+        },
         { label: 'bulkhead', build: (clock) => bulkhead({ maxConcurrent: 1, maxQueue: 2, queueTimeout: 50, clock }) },
         { label: 'timeout', build: (clock) => timeout(30, { clock }) },
       ],
-      schedule: [{ kind: 'hang' }, { kind: 'failure', error: new Error('down'), latency: 5 }, { kind: 'success', value: 'ok', latency: 10 }],
+      schedule: [
+        { kind: 'hang' },
+        { kind: 'failure', error: new Error('down'), latency: 5 },
+        { kind: 'success', value: 'ok', latency: 10 },
+      ],
       exhausted: 'cycle',
       calls: [
         { startAt: 0, idempotent: undefined, key: 'a', abortAt: undefined },
@@ -317,10 +386,13 @@ describe('reliability: random pipelines keep every promise', () => {
     };
     const race = fc.record({
       policies: fc.array(policySpec, { minLength: 1, maxLength: 4 }),
-      calls: fc.array(fc.record({ ok: fc.boolean(), idempotent: fc.constantFrom(true, false, undefined), abort: fc.boolean() }), {
-        minLength: 1,
-        maxLength: 6,
-      }),
+      calls: fc.array(
+        fc.record({ ok: fc.boolean(), idempotent: fc.constantFrom(true, false, undefined), abort: fc.boolean() }),
+        {
+          minLength: 1,
+          maxLength: 6,
+        },
+      ),
     });
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), race, async (scheduler, { policies, calls }) => {
@@ -361,7 +433,14 @@ describe('reliability: random pipelines keep every promise', () => {
             ),
             clock,
           );
-          const entry = { controller, reason, observed, pendingAtAbort: false, key: () => key, idempotent: c.idempotent };
+          const entry = {
+            controller,
+            reason,
+            observed,
+            pendingAtAbort: false,
+            key: () => key,
+            idempotent: c.idempotent,
+          };
           if (c.abort) {
             void scheduler.schedule(Promise.resolve(), `abort ${i}`).then(() => {
               entry.pendingAtAbort = observed.current.state === 'pending';
@@ -377,7 +456,9 @@ describe('reliability: random pipelines keep every promise', () => {
           if (o.state === 'pending') return problems.push(`call ${i} never settled`);
           if (o.settlements !== 1) problems.push(`call ${i} settled ${o.settlements} times`);
           if (call.pendingAtAbort && (o.state !== 'rejected' || o.error !== call.reason)) {
-            problems.push(`call ${i} was aborted while pending but ${o.state === 'rejected' ? `rejected with ${String(o.error)}` : `resolved with ${String(o.value)}`}`);
+            problems.push(
+              `call ${i} was aborted while pending but ${o.state === 'rejected' ? `rejected with ${String(o.error)}` : `resolved with ${String(o.value)}`}`,
+            );
           }
           const listeners = abortListenerCount(call.controller.signal).current;
           if (listeners !== 0) problems.push(`call ${i} left ${listeners} abort listeners`);
@@ -389,7 +470,9 @@ describe('reliability: random pipelines keep every promise', () => {
         if (clock.pending !== 0) problems.push(`${clock.pending} timers left on the clock`);
         if (unhandled.length > 0) problems.push(`unhandled rejections: ${unhandled.map(String).join(', ')}`);
         if (problems.length > 0) {
-          throw new Error(`${problems.join('\n')}\npipeline: ${policies.map((p) => p.label).join(' → ')}\n${scheduler.report().length} scheduled tasks`);
+          throw new Error(
+            `${problems.join('\n')}\npipeline: ${policies.map((p) => p.label).join(' → ')}\n${scheduler.report().length} scheduled tasks`,
+          );
         }
       }),
       { numRuns: 200 },

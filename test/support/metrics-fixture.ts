@@ -58,10 +58,11 @@ export function everyKind(clock = new VirtualClock()) {
  */
 export async function runEveryKind(fixture: ReturnType<typeof everyKind>): Promise<void> {
   const { clock, target } = fixture;
-  const settle = (p: Promise<unknown>) => p.then(
-    () => undefined,
-    () => undefined,
-  );
+  const settle = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      () => undefined,
+    );
   const first = deferred<string>();
   const second = deferred<string>();
   const a = settle(target.execute(() => first.promise, { key: 'k' }));
@@ -74,9 +75,12 @@ export async function runEveryKind(fixture: ReturnType<typeof everyKind>): Promi
   second.resolve('b');
   await Promise.all([a, b]);
   await settle(
-    target.execute(() => {
-      throw new TypeError('dependency down');
-    }, { key: 'k' }),
+    target.execute(
+      () => {
+        throw new TypeError('dependency down');
+      },
+      { key: 'k' },
+    ),
   ); // a failure: the breaker opens
   await settle(target.execute(() => 'refused', { key: 'k' })); // the breaker is open
   await clock.advance(1_000);
@@ -95,7 +99,10 @@ interface Emitting {
 /** Every listener count of the fixture's policies (pools included), for each event the metrics table knows. */
 export function listenerCounts(fixture: ReturnType<typeof everyKind>): Record<string, number> {
   const { target, policies } = fixture;
-  const all: [string, Emitting][] = [['every', target as unknown as Emitting], ['inner', target.policies[6] as unknown as Emitting]];
+  const all: [string, Emitting][] = [
+    ['every', target as unknown as Emitting],
+    ['inner', target.policies[6] as unknown as Emitting],
+  ];
   for (const [name, policy] of Object.entries(policies)) all.push([name, policy as unknown as Emitting]);
   for (const key of policies.keyed.keys()) all.push([`pool:${key}`, policies.keyed.get(key) as unknown as Emitting]);
   const counts: Record<string, number> = {};

@@ -40,7 +40,10 @@ describe('arbitraries(fc)', () => {
       { numRuns: NUM_RUNS },
     );
     expect(seen).toEqual(new Set(['ok:7', 'err:E']));
-    fc.assert(fc.property(arb.outcome(), (o) => (o.ok ? o.value === 'ok' : o.error instanceof Error)), { numRuns: 50 });
+    fc.assert(
+      fc.property(arb.outcome(), (o) => (o.ok ? o.value === 'ok' : o.error instanceof Error)),
+      { numRuns: 50 },
+    );
   });
 
   it('draws latencies within bounds, with a slow tail', () => {
@@ -50,8 +53,12 @@ describe('arbitraries(fc)', () => {
     expect(slow).toBeGreaterThan(0.05);
     expect(slow).toBeLessThan(0.4);
     expect(fc.sample(arb.latency({ slowShare: 0 }), 300).every((ms) => ms <= 20)).toBe(true);
-    expect(fc.sample(arb.latency({ slowShare: 1, typical: 50 }), 300).every((ms) => ms >= 50 && ms <= 2_000)).toBe(true);
-    expect(() => arb.latency({ slowShare: 2 })).toThrow('arbitraries: latency slowShare must be a number in [0, 1], got 2');
+    expect(fc.sample(arb.latency({ slowShare: 1, typical: 50 }), 300).every((ms) => ms >= 50 && ms <= 2_000)).toBe(
+      true,
+    );
+    expect(() => arb.latency({ slowShare: 2 })).toThrow(
+      'arbitraries: latency slowShare must be a number in [0, 1], got 2',
+    );
     expect(() => arb.latency({ slowShare: NaN })).toThrow(RangeError);
   });
 
@@ -86,8 +93,14 @@ describe('arbitraries(fc)', () => {
       { numRuns: NUM_RUNS },
     );
     expect(shapes).toEqual({ longFailureRun: true, alternation: true, hang: true });
-    expect(fc.sample(arb.faultSchedule({ maxLength: 1, hangs: false }), 100).every((s) => s.length === 1 && s[0]?.kind !== 'hang')).toBe(true);
-    expect(() => arb.faultSchedule({ maxLength: 0 })).toThrow('arbitraries: faultSchedule maxLength must be an integer >= 1, got 0');
+    expect(
+      fc
+        .sample(arb.faultSchedule({ maxLength: 1, hangs: false }), 100)
+        .every((s) => s.length === 1 && s[0]?.kind !== 'hang'),
+    ).toBe(true);
+    expect(() => arb.faultSchedule({ maxLength: 0 })).toThrow(
+      'arbitraries: faultSchedule maxLength must be an integer >= 1, got 0',
+    );
   });
 
   it('draws only valid options for every policy (construction never throws)', () => {
@@ -133,7 +146,10 @@ describe('arbitraries(fc)', () => {
   });
 
   it('gives fallback predicates that work on outcomes', () => {
-    const ons = fc.sample(arb.fallbackOptions(), 100).map((o) => o.on).filter((on) => on !== undefined);
+    const ons = fc
+      .sample(arb.fallbackOptions(), 100)
+      .map((o) => o.on)
+      .filter((on) => on !== undefined);
     expect(ons.length).toBeGreaterThan(0);
     for (const on of ons) {
       expect(on({ ok: false, error: { executed: false } })).toBe(true);

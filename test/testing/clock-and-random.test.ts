@@ -14,7 +14,9 @@ describe('seededRandom', () => {
 
   it.each([NaN, Infinity, '1', undefined])('rejects the seed %s naming it', (seed) => {
     expect(() => seededRandom(seed as number)).toThrow(TypeError);
-    expect(() => seededRandom(seed as number)).toThrow(`seededRandom: seed must be a finite number, got ${String(seed)}`);
+    expect(() => seededRandom(seed as number)).toThrow(
+      `seededRandom: seed must be a finite number, got ${String(seed)}`,
+    );
   });
 });
 

@@ -161,9 +161,16 @@ describe('observe and assertSettledOnce', () => {
 describe('watchUnhandledRejections', () => {
   type Listener = (arg: unknown) => void;
   /** Runs `fn` with globalThis.process and addEventListener replaced (synchronously only). */
-  function withGlobals<T>(globals: { process?: unknown; addEventListener?: unknown; removeEventListener?: unknown }, fn: () => T): T {
+  function withGlobals<T>(
+    globals: { process?: unknown; addEventListener?: unknown; removeEventListener?: unknown },
+    fn: () => T,
+  ): T {
     const g = globalThis as Record<string, unknown>;
-    const saved = { process: g.process, addEventListener: g.addEventListener, removeEventListener: g.removeEventListener };
+    const saved = {
+      process: g.process,
+      addEventListener: g.addEventListener,
+      removeEventListener: g.removeEventListener,
+    };
     Object.assign(g, globals);
     try {
       return fn();
@@ -203,7 +210,9 @@ describe('watchUnhandledRejections', () => {
 
   it('throws where the runtime reports no unhandled rejections', () => {
     expect(() =>
-      withGlobals({ process: { on: noop }, addEventListener: undefined, removeEventListener: undefined }, () => watchUnhandledRejections()),
+      withGlobals({ process: { on: noop }, addEventListener: undefined, removeEventListener: undefined }, () =>
+        watchUnhandledRejections(),
+      ),
     ).toThrow('watchUnhandledRejections: this runtime reports no unhandled rejections');
   });
 });

@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { pipeline, retry, timeout } from '../../src/index.js';
 import { resilientFetch } from '../../src/fetch/index.js';
-import { abortListenerCount, connectionError, hang, respond, scriptedFetch, trackedAbortController, VirtualClock } from '../../src/testing/index.js';
+import {
+  abortListenerCount,
+  connectionError,
+  hang,
+  respond,
+  scriptedFetch,
+  trackedAbortController,
+  VirtualClock,
+} from '../../src/testing/index.js';
 
 describe('scriptedFetch', () => {
   it('answers with the scripted statuses, headers and bodies, and records each request', async () => {
     const clock = new VirtualClock();
-    const fake = scriptedFetch([respond(503, { retryAfter: 2 }), respond(200, { body: { ok: true }, latency: 10 })], { clock });
+    const fake = scriptedFetch([respond(503, { retryAfter: 2 }), respond(200, { body: { ok: true }, latency: 10 })], {
+      clock,
+    });
     const first = await fake('https://inventory.local/items', { method: 'post', headers: { 'x-a': '1' } });
     expect(first.status).toBe(503);
     expect(first.headers.get('retry-after')).toBe('2');
@@ -33,7 +43,9 @@ describe('scriptedFetch', () => {
     expect((error as Error).message).toBe('fetch failed');
     expect(((error as Error).cause as { code: string }).code).toBe('ECONNREFUSED');
     // A non-idempotent POST is retried: the refusal proves it never reached the server.
-    const post = resilientFetch(retry({ clock, backoff: () => 0 }), { fetch: scriptedFetch([connectionError(), respond(201)], { clock }) });
+    const post = resilientFetch(retry({ clock, backoff: () => 0 }), {
+      fetch: scriptedFetch([connectionError(), respond(201)], { clock }),
+    });
     const result = post('https://x.local', { method: 'POST' });
     await clock.runAll();
     expect((await result).status).toBe(201);
@@ -56,7 +68,9 @@ describe('scriptedFetch', () => {
   it('lets a timeout end a hung request through resilientFetch', async () => {
     const clock = new VirtualClock();
     const fake = scriptedFetch([hang(), respond(200, { body: 'late but fine' })], { clock });
-    const get = resilientFetch(pipeline(retry({ clock, backoff: () => 0 }), timeout(1_000, { clock })), { fetch: fake });
+    const get = resilientFetch(pipeline(retry({ clock, backoff: () => 0 }), timeout(1_000, { clock })), {
+      fetch: fake,
+    });
     const res = get('https://x.local');
     await clock.advance(1_000);
     await clock.runAll();
@@ -72,6 +86,8 @@ describe('scriptedFetch', () => {
     expect(() => scriptedFetch([], { clock })).toThrow(TypeError);
     expect(() => scriptedFetch([respond(200)], {} as never)).toThrow(TypeError);
     expect(() => scriptedFetch([{ kind: 'nope' } as never], { clock })).toThrow(/respond, connectionError or hang/);
-    expect(() => scriptedFetch([respond(200)], { clock, honorsAbort: false } as never)).toThrow('scriptedFetch: unknown option honorsAbort');
+    expect(() => scriptedFetch([respond(200)], { clock, honorsAbort: false } as never)).toThrow(
+      'scriptedFetch: unknown option honorsAbort',
+    );
   });
 });

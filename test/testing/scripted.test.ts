@@ -42,7 +42,9 @@ describe('step builders', () => {
 
   it.each([-1, NaN, Infinity, '5'])('rejects latency %s naming the builder and the value', (bad) => {
     expect(() => succeed(1, bad as number)).toThrow(RangeError);
-    expect(() => succeed(1, bad as number)).toThrow(`succeed: latency must be a finite number >= 0, got ${String(bad)}`);
+    expect(() => succeed(1, bad as number)).toThrow(
+      `succeed: latency must be a finite number >= 0, got ${String(bad)}`,
+    );
     expect(() => fail(1, bad as number)).toThrow(`fail: latency must be a finite number >= 0, got ${String(bad)}`);
     expect(() => delay(bad as number)).toThrow(`delay: latency must be a finite number >= 0, got ${String(bad)}`);
   });
@@ -52,23 +54,33 @@ describe('scripted: validation', () => {
   const clock = new VirtualClock();
   it('needs a non-empty schedule', () => {
     expect(() => scripted([], { clock })).toThrow(TypeError);
-    expect(() => scripted([], { clock })).toThrow('scripted: schedule must be a non-empty array of steps or a function of the call index');
+    expect(() => scripted([], { clock })).toThrow(
+      'scripted: schedule must be a non-empty array of steps or a function of the call index',
+    );
     expect(() => scripted('x' as never, { clock })).toThrow(TypeError);
   });
   it('needs a clock', () => {
-    expect(() => scripted([succeed(1)], undefined as never)).toThrow('scripted: options must be an object with a clock, got undefined');
+    expect(() => scripted([succeed(1)], undefined as never)).toThrow(
+      'scripted: options must be an object with a clock, got undefined',
+    );
     expect(() => scripted([succeed(1)], { clock: {} as never })).toThrow(
       'scripted: clock must be an object with now, setTimeout and clearTimeout',
     );
     expect(() => scripted([succeed(1)], { clock: { now: () => 0, setTimeout: () => 0 } as never })).toThrow(TypeError);
-    expect(() => scripted([succeed(1)], { clock: { now: () => 0, clearTimeout: () => 0 } as never })).toThrow(TypeError);
+    expect(() => scripted([succeed(1)], { clock: { now: () => 0, clearTimeout: () => 0 } as never })).toThrow(
+      TypeError,
+    );
     for (const clock of [null, 5, 'clock']) {
       expect(() => scripted([succeed(1)], { clock: clock as never })).toThrow(
         'scripted: clock must be an object with now, setTimeout and clearTimeout',
       );
     }
-    expect(() => scripted([succeed(1)], null as never)).toThrow('scripted: options must be an object with a clock, got null');
-    expect(() => scripted([succeed(1)], 'x' as never)).toThrow('scripted: options must be an object with a clock, got x');
+    expect(() => scripted([succeed(1)], null as never)).toThrow(
+      'scripted: options must be an object with a clock, got null',
+    );
+    expect(() => scripted([succeed(1)], 'x' as never)).toThrow(
+      'scripted: options must be an object with a clock, got x',
+    );
   });
   it('rejects an unknown exhausted mode and a malformed step', () => {
     expect(() => scripted([succeed(1)], { clock, exhausted: 'loop' as never })).toThrow(
@@ -79,7 +91,9 @@ describe('scripted: validation', () => {
     );
     expect(() => scripted([null as never], { clock })).toThrow(TypeError);
     const f = scripted(() => ({ kind: 'weird' }) as never, { clock });
-    expect(() => f(ctxOf(live()))).toThrow('scripted: step for call 0 must be made by succeed, fail, hang or delay, got weird');
+    expect(() => f(ctxOf(live()))).toThrow(
+      'scripted: step for call 0 must be made by succeed, fail, hang or delay, got weird',
+    );
   });
 });
 
@@ -88,7 +102,18 @@ describe('scripted: behaviour', () => {
     const clock = new VirtualClock(100);
     const e = new Error('boom');
     const f = scripted<string>([succeed('a'), fail(e)], { clock });
-    await expect(f(ctxOf(live(), { attempt: 1, idempotencyKey: 'x', key: 'db', correlationId: 'c', idempotent: true, deadline: 5 }))).resolves.toBe('a');
+    await expect(
+      f(
+        ctxOf(live(), {
+          attempt: 1,
+          idempotencyKey: 'x',
+          key: 'db',
+          correlationId: 'c',
+          idempotent: true,
+          deadline: 5,
+        }),
+      ),
+    ).resolves.toBe('a');
     await expect(f(ctxOf(live(), { attempt: 2 }))).rejects.toBe(e);
     expect(clock.pending).toBe(0);
     expect(f.calls).toHaveLength(2);
@@ -202,7 +227,12 @@ describe('scripted: behaviour', () => {
     clock.setTimeout(() => controller.abort(reason), 0);
     await clock.runAll();
     await expect(p).rejects.toBe(reason);
-    expect(f.calls[0]).toMatchObject({ signalAborted: true, abortedAtStart: false, end: 1_000, outcome: { ok: false, error: reason } });
+    expect(f.calls[0]).toMatchObject({
+      signalAborted: true,
+      abortedAtStart: false,
+      end: 1_000,
+      outcome: { ok: false, error: reason },
+    });
     expect(abortListenerCount(signal)).toEqual({ current: 0, added: 1, removed: 1 });
   });
 
@@ -238,7 +268,11 @@ describe('scripted: behaviour', () => {
     for (const step of [succeed(1), succeed(1, 10), hang()]) {
       const f = scripted([step], { clock });
       await expect(f(ctxOf(signal))).rejects.toBe('early');
-      expect(f.calls[0]).toMatchObject({ abortedAtStart: true, signalAborted: true, outcome: { ok: false, error: 'early' } });
+      expect(f.calls[0]).toMatchObject({
+        abortedAtStart: true,
+        signalAborted: true,
+        outcome: { ok: false, error: 'early' },
+      });
     }
     expect(clock.pending).toBe(0);
     expect(abortListenerCount(signal).added).toBe(0);

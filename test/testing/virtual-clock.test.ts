@@ -57,7 +57,9 @@ describe('VirtualClock', () => {
   it('clearTimeout cancels, ignores unknown handles and cleared timers, and keeps pending right', async () => {
     const clock = new VirtualClock();
     let ran = false;
-    const h = clock.setTimeout(() => { ran = true; }, 5);
+    const h = clock.setTimeout(() => {
+      ran = true;
+    }, 5);
     clock.clearTimeout(h);
     clock.clearTimeout(h);
     clock.clearTimeout(undefined);
@@ -95,20 +97,25 @@ describe('VirtualClock', () => {
 
   it('property: timers fire in (due, insertion) order whatever the schedule', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 100 }), fc.boolean()), { maxLength: 60 }), async (specs) => {
-        const clock = new VirtualClock();
-        const fired: number[] = [];
-        const handles = specs.map(([ms], i) => clock.setTimeout(() => fired.push(i), ms));
-        specs.forEach(([, cancel], i) => { if (cancel) clock.clearTimeout(handles[i]); });
-        await clock.advance(100);
-        const expected = specs
-          .map(([ms, cancel], i) => ({ ms, cancel, i }))
-          .filter((s) => !s.cancel)
-          .sort((a, b) => a.ms - b.ms || a.i - b.i)
-          .map((s) => s.i);
-        expect(fired).toEqual(expected);
-        expect(clock.pending).toBe(0);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 100 }), fc.boolean()), { maxLength: 60 }),
+        async (specs) => {
+          const clock = new VirtualClock();
+          const fired: number[] = [];
+          const handles = specs.map(([ms], i) => clock.setTimeout(() => fired.push(i), ms));
+          specs.forEach(([, cancel], i) => {
+            if (cancel) clock.clearTimeout(handles[i]);
+          });
+          await clock.advance(100);
+          const expected = specs
+            .map(([ms, cancel], i) => ({ ms, cancel, i }))
+            .filter((s) => !s.cancel)
+            .sort((a, b) => a.ms - b.ms || a.i - b.i)
+            .map((s) => s.i);
+          expect(fired).toEqual(expected);
+          expect(clock.pending).toBe(0);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -28,16 +28,29 @@ describe('health and logEvents types', () => {
   it('logEvents takes pino, console and bunyan-shaped loggers', () => {
     expectTypeOf(logEvents(retry(), pino())).toEqualTypeOf<EventLogHandle>();
     logEvents(retry(), console);
-    const bunyanish = { debug: (_o: object, _m: string) => undefined, info: (_o: object, _m: string) => undefined, warn: (_o: object, _m: string) => undefined };
+    const bunyanish = {
+      debug: (_o: object, _m: string) => undefined,
+      info: (_o: object, _m: string) => undefined,
+      warn: (_o: object, _m: string) => undefined,
+    };
     logEvents(retry(), bunyanish);
-    logEvents(retry(), console, { levels: { stateChange: (r: EventRecord): LogLevel | false => (r.to === 'open' ? 'error' : false), success: false } });
+    logEvents(retry(), console, {
+      levels: {
+        stateChange: (r: EventRecord): LogLevel | false => (r.to === 'open' ? 'error' : false),
+        success: false,
+      },
+    });
     // @ts-expect-error: not a level
     logEvents(retry(), console, { levels: { success: 'loud' } });
-    expectTypeOf<EventLogger['warn']>().toEqualTypeOf<((record: EventRecord, message: string) => unknown) | undefined>();
+    expectTypeOf<EventLogger['warn']>().toEqualTypeOf<
+      ((record: EventRecord, message: string) => unknown) | undefined
+    >();
   });
 
   it('resilientFetch takes correlationId and correlationHeader', () => {
-    expectTypeOf<ResilientFetchOptions['correlationId']>().toEqualTypeOf<((url: URL, init: RequestInit | undefined) => string | undefined) | undefined>();
+    expectTypeOf<ResilientFetchOptions['correlationId']>().toEqualTypeOf<
+      ((url: URL, init: RequestInit | undefined) => string | undefined) | undefined
+    >();
     expectTypeOf<ResilientFetchOptions['correlationHeader']>().toEqualTypeOf<string | false | undefined>();
     resilientFetch(retry(), { correlationId: (url) => url.host, correlationHeader: false });
     // @ts-expect-error: true is not a header name

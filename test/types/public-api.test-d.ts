@@ -91,7 +91,9 @@ describe('execute return types', () => {
 
   it('a pipeline widens execute by the value of a fallback inside, also through nesting', () => {
     expectTypeOf(pipeline(fallback(0), timeout(10)).execute(() => 'a')).toEqualTypeOf<Promise<string | number>>();
-    expectTypeOf(pipeline(timeout(10), pipeline(fallback(null))).execute(async () => 'a')).toEqualTypeOf<Promise<string | null>>();
+    expectTypeOf(pipeline(timeout(10), pipeline(fallback(null))).execute(async () => 'a')).toEqualTypeOf<
+      Promise<string | null>
+    >();
     expectTypeOf(pipeline(timeout(10)).execute(() => 1)).toEqualTypeOf<Promise<number>>();
     expectTypeOf(pipeline().execute(() => true)).toEqualTypeOf<Promise<boolean>>();
     const asPolicy: Policy = pipeline(fallback('x'));
@@ -230,7 +232,10 @@ describe('adaptiveBulkhead types', () => {
     adaptiveBulkhead({ algorithm: 'cubic' });
     // @ts-expect-error AIMD has no smoothing
     adaptiveBulkhead({ algorithm: { kind: 'aimd', smoothing: 1 } });
-    expectTypeOf<AdaptiveBulkheadEvents['limitChanged']>().toEqualTypeOf<{ readonly from: number; readonly to: number }>();
+    expectTypeOf<AdaptiveBulkheadEvents['limitChanged']>().toEqualTypeOf<{
+      readonly from: number;
+      readonly to: number;
+    }>();
     adaptiveBulkhead().on('limitChanged', (e) => expectTypeOf(e.to).toEqualTypeOf<number>());
   });
 });

@@ -150,7 +150,9 @@ const EXPONENTIAL_DEFAULTS: IExponentialBackoffOptions<[number, number]> = {
 export class ExponentialBackoff<S> implements IBackoffFactory<unknown> {
   private readonly options: IExponentialBackoffOptions<S>;
   constructor(options?: Partial<IExponentialBackoffOptions<S>>) {
-    this.options = (options ? { ...EXPONENTIAL_DEFAULTS, ...options } : EXPONENTIAL_DEFAULTS) as IExponentialBackoffOptions<S>;
+    this.options = (
+      options ? { ...EXPONENTIAL_DEFAULTS, ...options } : EXPONENTIAL_DEFAULTS
+    ) as IExponentialBackoffOptions<S>;
   }
   /** The first step. */
   next(): IBackoff<unknown> {
@@ -158,7 +160,11 @@ export class ExponentialBackoff<S> implements IBackoffFactory<unknown> {
   }
 }
 
-const exponentialStep = <S>(options: IExponentialBackoffOptions<S>, state: S | undefined, duration: number): IBackoff<unknown> => ({
+const exponentialStep = <S>(
+  options: IExponentialBackoffOptions<S>,
+  state: S | undefined,
+  duration: number,
+): IBackoff<unknown> => ({
   duration,
   next(): IBackoff<unknown> {
     const [delay, nextState] = options.generator(state, options);

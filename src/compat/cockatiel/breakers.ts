@@ -66,8 +66,10 @@ export class CountBreaker implements IBreaker {
   private currentSample = 0;
 
   constructor({ threshold, size, minimumNumberOfCalls = size }: ICountBreakerOptions) {
-    if (threshold <= 0 || threshold >= 1) throw new RangeError(`CountBreaker threshold should be between (0, 1), got ${threshold}`);
-    if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`CountBreaker size should be a positive integer, got ${size}`);
+    if (threshold <= 0 || threshold >= 1)
+      throw new RangeError(`CountBreaker threshold should be between (0, 1), got ${threshold}`);
+    if (!Number.isSafeInteger(size) || size < 1)
+      throw new RangeError(`CountBreaker size should be a positive integer, got ${size}`);
     if (!Number.isSafeInteger(minimumNumberOfCalls) || minimumNumberOfCalls < 1 || minimumNumberOfCalls > size) {
       throw new RangeError(`CountBreaker size should be an integer between (1, size), got ${minimumNumberOfCalls}`);
     }
@@ -78,7 +80,12 @@ export class CountBreaker implements IBreaker {
 
   /** The window, as plain data. */
   get state(): unknown {
-    return { samples: [...this.samples], currentSample: this.currentSample, failures: this.failures, successes: this.successes };
+    return {
+      samples: [...this.samples],
+      currentSample: this.currentSample,
+      failures: this.failures,
+      successes: this.successes,
+    };
   }
   set state(value: unknown) {
     const v = value as { samples: (boolean | null)[]; currentSample: number; failures: number; successes: number };
@@ -152,7 +159,8 @@ export class SamplingBreaker implements IBreaker {
   private currentSuccesses = 0;
 
   constructor({ threshold, duration, minimumRps }: ISamplingBreakerOptions) {
-    if (threshold <= 0 || threshold >= 1) throw new RangeError(`SamplingBreaker threshold should be between (0, 1), got ${threshold}`);
+    if (threshold <= 0 || threshold >= 1)
+      throw new RangeError(`SamplingBreaker threshold should be between (0, 1), got ${threshold}`);
     this.threshold = threshold;
     const count = Math.max(5, Math.ceil(duration / 1000));
     for (let i = 0; i < count; i++) this.windows.push({ startedAt: 0, failures: 0, successes: 0 });
@@ -171,7 +179,12 @@ export class SamplingBreaker implements IBreaker {
     };
   }
   set state(value: unknown) {
-    const v = value as { windows: SampleWindow[]; currentWindow: number; currentFailures: number; currentSuccesses: number };
+    const v = value as {
+      windows: SampleWindow[];
+      currentWindow: number;
+      currentFailures: number;
+      currentSuccesses: number;
+    };
     this.windows = v.windows.map((w) => ({ ...w }));
     this.currentWindow = v.currentWindow;
     this.currentFailures = v.currentFailures;

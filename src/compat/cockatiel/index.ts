@@ -22,7 +22,13 @@ import {
 } from 'breakwater';
 import { ConstantBackoff, type IBackoff, type IBackoffFactory } from './backoff.js';
 import { CircuitState, type IBreaker } from './breakers.js';
-import { BrokenCircuitError, BulkheadRejectedError, HydratingCircuitError, IsolatedCircuitError, TaskCancelledError } from './errors.js';
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  HydratingCircuitError,
+  IsolatedCircuitError,
+  TaskCancelledError,
+} from './errors.js';
 import { EventEmitter, type Event, type IDisposable } from './events.js';
 
 export * from './backoff.js';
@@ -97,14 +103,19 @@ type PolicyContext<P> = P extends IPolicy<infer C, unknown> ? C : never;
 type PolicyAltReturn<P> = P extends IPolicy<IDefaultPolicyContext, infer R> ? R : never;
 
 /** Two policies in one, as `wrap` makes them. */
-export type MergePolicies<A, B> = A extends IPolicy<IDefaultPolicyContext, unknown>
-  ? B extends IPolicy<IDefaultPolicyContext, unknown>
-    ? IMergedPolicy<PolicyContext<A> & PolicyContext<B>, PolicyAltReturn<A> | PolicyAltReturn<B>, [A, B]>
-    : never
-  : never;
+export type MergePolicies<A, B> =
+  A extends IPolicy<IDefaultPolicyContext, unknown>
+    ? B extends IPolicy<IDefaultPolicyContext, unknown>
+      ? IMergedPolicy<PolicyContext<A> & PolicyContext<B>, PolicyAltReturn<A> | PolicyAltReturn<B>, [A, B]>
+      : never
+    : never;
 
 /** A policy made by `wrap`, with the policies it holds. */
-export interface IMergedPolicy<A extends IDefaultPolicyContext, B, W extends IPolicy<IDefaultPolicyContext, unknown>[]> extends IPolicy<A, B> {
+export interface IMergedPolicy<
+  A extends IDefaultPolicyContext,
+  B,
+  W extends IPolicy<IDefaultPolicyContext, unknown>[],
+> extends IPolicy<A, B> {
   /** The wrapped policies, outermost first. */
   readonly wrapped: W;
 }
@@ -271,7 +282,9 @@ export class RetryPolicy implements IPolicy<IRetryContext> {
   ) {
     const retries = options.maxAttempts;
     if (typeof retries !== 'number' || !(retries >= 0)) {
-      throw new RangeError(`retry: maxAttempts must be a number >= 0 (retries after the first attempt), got ${String(retries)}`);
+      throw new RangeError(
+        `retry: maxAttempts must be a number >= 0 (retries after the first attempt), got ${String(retries)}`,
+      );
     }
     this.inner = bwRetry({
       maxAttempts: retries === Infinity ? Infinity : Math.floor(retries) + 1,
@@ -322,7 +335,8 @@ export class RetryPolicy implements IPolicy<IRetryContext> {
   execute<T>(fn: (context: IRetryContext) => PromiseLike<T> | T, signal: AbortSignal = NEVER_ABORTED): Promise<T> {
     const call: RetryCall = { signal, backoff: undefined };
     const executor = this.executor;
-    const attempt = (ctx: Context): Promise<Tagged<T, RetryCall>> => executor.run(fn, [{ attempt: ctx.attempt - 1, signal }], call);
+    const attempt = (ctx: Context): Promise<Tagged<T, RetryCall>> =>
+      executor.run(fn, [{ attempt: ctx.attempt - 1, signal }], call);
     // The caller's signal reaches the function, not breakwater's retry: cockatiel runs
     // the first attempt even when the signal is already aborted, and only stops retrying.
     return this.inner.execute(attempt).then(this.finish) as Promise<T>;
@@ -403,21 +417,30 @@ export class CircuitBreakerPolicy implements IPolicy {
       throw new RangeError(`CircuitBreaker halfOpenSampling.calls should be a positive integer, got ${sampling.calls}`);
     }
     if (!Number.isFinite(sampling.threshold) || sampling.threshold < 0 || sampling.threshold >= 1) {
-      throw new RangeError(`CircuitBreaker halfOpenSampling.threshold should be between [0, 1), got ${sampling.threshold}`);
+      throw new RangeError(
+        `CircuitBreaker halfOpenSampling.threshold should be between [0, 1), got ${sampling.threshold}`,
+      );
     }
     if (!options.breaker || typeof options.breaker.failure !== 'function') {
-      throw new TypeError('circuitBreaker: breaker must be an IBreaker (ConsecutiveBreaker, CountBreaker, SamplingBreaker or your own)');
+      throw new TypeError(
+        'circuitBreaker: breaker must be an IBreaker (ConsecutiveBreaker, CountBreaker, SamplingBreaker or your own)',
+      );
     }
     const after = options.halfOpenAfter;
-    if (typeof after === 'number' ? !(after >= 0 && Number.isFinite(after)) : !after || typeof after.next !== 'function') {
-      throw new TypeError(`circuitBreaker: halfOpenAfter must be a finite number >= 0 or a backoff, got ${String(after)}`);
+    if (
+      typeof after === 'number' ? !(after >= 0 && Number.isFinite(after)) : !after || typeof after.next !== 'function'
+    ) {
+      throw new TypeError(
+        `circuitBreaker: halfOpenAfter must be a finite number >= 0 or a backoff, got ${String(after)}`,
+      );
     }
     let initial: BreakerSnapshot | undefined;
     const hydrate = options.initialState as SerializedState | undefined;
     if (hydrate) {
       initial = hydrate.ownState;
       options.breaker.state = hydrate.breakerState;
-      if (initial.state === 'open' || initial.state === 'halfOpen') this.failureSeen = { error: new HydratingCircuitError() };
+      if (initial.state === 'open' || initial.state === 'halfOpen')
+        this.failureSeen = { error: new HydratingCircuitError() };
     }
     this.inner = bwCircuitBreaker({
       // The IBreaker decides: one failure it calls fatal opens breakwater's breaker.
@@ -458,7 +481,11 @@ export class CircuitBreakerPolicy implements IPolicy {
   }
 
   private halfOpenDelay(opens: number, factory: IBackoffFactory<IHalfOpenAfterBackoffContext>): number {
-    const context: IHalfOpenAfterBackoffContext = { attempt: opens, result: this.failureSeen ?? { error: undefined }, signal: NEVER_ABORTED };
+    const context: IHalfOpenAfterBackoffContext = {
+      attempt: opens,
+      result: this.failureSeen ?? { error: undefined },
+      signal: NEVER_ABORTED,
+    };
     this.halfOpenChain = opens <= 1 || !this.halfOpenChain ? factory.next(context) : this.halfOpenChain.next(context);
     return this.halfOpenChain.duration;
   }
@@ -502,7 +529,10 @@ export class CircuitBreakerPolicy implements IPolicy {
   }
 
   /** Runs `fn` unless the circuit is open; in half-open, callers beyond the trial wait for its verdict. */
-  execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = NEVER_ABORTED): Promise<T> {
+  execute<T>(
+    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
+    signal: AbortSignal = NEVER_ABORTED,
+  ): Promise<T> {
     const state = this.state; // reading it moves an elapsed open to half-open, with its events
     if (state === CircuitState.HalfOpen && this.decision === undefined) {
       let resolve!: () => void;
@@ -579,7 +609,10 @@ export class TimeoutPolicy implements IPolicy<ICancellationContext> {
       throw new RangeError(`timeout: duration must be a positive number of milliseconds, got ${String(duration)}`);
     }
     const strategy = options?.strategy === TimeoutStrategy.Cooperative ? 'cooperative' : 'aggressive';
-    this.inner = bwTimeout(duration === Infinity ? 2_147_483_647 : duration, { strategy, clock: unref ? unrefClock : dateClock });
+    this.inner = bwTimeout(duration === Infinity ? 2_147_483_647 : duration, {
+      strategy,
+      clock: unref ? unrefClock : dateClock,
+    });
     this.inner.on('timeout', () => this.timeoutEmitter.emit());
   }
 
@@ -598,7 +631,10 @@ export class TimeoutPolicy implements IPolicy<ICancellationContext> {
   }
 
   /** Runs `fn` with a signal that aborts at the deadline (and when the caller's `signal` aborts). */
-  execute<T>(fn: (context: ICancellationContext, signal: AbortSignal) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
+  execute<T>(
+    fn: (context: ICancellationContext, signal: AbortSignal) => PromiseLike<T> | T,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const aggressive = this.options?.strategy !== TimeoutStrategy.Cooperative;
     const abortOnReturn = this.options?.abortOnReturn !== false;
     const duration = this.duration;
@@ -707,7 +743,10 @@ export class BulkheadPolicy implements IPolicy {
   }
 
   /** Runs `fn` when a place is free; rejects with `BulkheadRejectedError` when the queue is full too. */
-  execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = NEVER_ABORTED): Promise<T> {
+  execute<T>(
+    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
+    signal: AbortSignal = NEVER_ABORTED,
+  ): Promise<T> {
     if (signal.aborted) return Promise.reject(new TaskCancelledError());
     // cockatiel checks the signal when the call's turn comes (a queued call keeps its
     // place until then) and never cuts a running call short; the signal reaches fn only.
@@ -744,7 +783,10 @@ export class FallbackPolicy<AltReturn> implements IPolicy<IDefaultPolicyContext,
     return this.executor.onFailure;
   }
   /** Runs `fn`; a handled failure resolves with the fallback. */
-  async execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = NEVER_ABORTED): Promise<T | AltReturn> {
+  async execute<T>(
+    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
+    signal: AbortSignal = NEVER_ABORTED,
+  ): Promise<T | AltReturn> {
     const result = await this.executor.invoke(fn, { signal });
     if ('success' in result) return result.success;
     return this.value();
@@ -765,7 +807,10 @@ export class NoopPolicy implements IPolicy {
   /** Each failed call. */
   readonly onFailure: Event<IFailureEvent> = this.executor.onFailure;
   /** Runs `fn`. */
-  async execute<T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal: AbortSignal = NEVER_ABORTED): Promise<T> {
+  async execute<T>(
+    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
+    signal: AbortSignal = NEVER_ABORTED,
+  ): Promise<T> {
     return returnOrThrow(await this.executor.invoke(fn, { signal }));
   }
 }
@@ -853,10 +898,14 @@ export interface PolicyDecorator {
  */
 export function usePolicy(policy: IPolicy<IDefaultPolicyContext, never>): PolicyDecorator {
   const wrapMethod = (inner: unknown): ((this: unknown, ...args: unknown[]) => unknown) => {
-    if (typeof inner !== 'function') throw new Error(`Can only decorate functions with @cockatiel, got ${typeof inner}`);
+    if (typeof inner !== 'function')
+      throw new Error(`Can only decorate functions with @cockatiel, got ${typeof inner}`);
     return function (this: unknown, ...args: unknown[]) {
       const signal = args[args.length - 1] instanceof AbortSignal ? (args.pop() as AbortSignal) : undefined;
-      return policy.execute((context) => (inner as (...a: unknown[]) => unknown).apply(this, [...args, context]), signal);
+      return policy.execute(
+        (context) => (inner as (...a: unknown[]) => unknown).apply(this, [...args, context]),
+        signal,
+      );
     };
   };
   return ((target: unknown, keyOrContext: unknown, descriptor?: PropertyDescriptor): unknown => {
@@ -872,12 +921,18 @@ export function usePolicy(policy: IPolicy<IDefaultPolicyContext, never>): Policy
 
 /** A timeout after `duration` ms. @example timeout(1000, TimeoutStrategy.Cooperative) */
 export function timeout(duration: number, strategyOrOpts: TimeoutStrategy | ITimeoutOptions): TimeoutPolicy {
-  return new TimeoutPolicy(duration, typeof strategyOrOpts === 'string' ? { strategy: strategyOrOpts } : strategyOrOpts);
+  return new TimeoutPolicy(
+    duration,
+    typeof strategyOrOpts === 'string' ? { strategy: strategyOrOpts } : strategyOrOpts,
+  );
 }
 
 /** Composes policies, the first outermost. @example wrap(retryPolicy, breakerPolicy, timeoutPolicy) */
 export function wrap<A extends IPolicy<IDefaultPolicyContext, unknown>>(p1: A): A;
-export function wrap<A extends IPolicy<IDefaultPolicyContext, unknown>, B extends IPolicy<IDefaultPolicyContext, unknown>>(p1: A, p2: B): MergePolicies<A, B>;
+export function wrap<
+  A extends IPolicy<IDefaultPolicyContext, unknown>,
+  B extends IPolicy<IDefaultPolicyContext, unknown>,
+>(p1: A, p2: B): MergePolicies<A, B>;
 export function wrap<
   A extends IPolicy<IDefaultPolicyContext, unknown>,
   B extends IPolicy<IDefaultPolicyContext, unknown>,
@@ -918,7 +973,10 @@ export function wrap(...p: Array<IPolicy<IDefaultPolicyContext, unknown>>): IPol
 }
 
 /** A retry of handled failures. @defaultValue maxAttempts Infinity (retries), backoff ConstantBackoff(0) @example retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() }) */
-export function retry(policy: Policy, opts: { maxAttempts?: number; backoff?: IBackoffFactory<IRetryBackoffContext<unknown>> }): RetryPolicy {
+export function retry(
+  policy: Policy,
+  opts: { maxAttempts?: number; backoff?: IBackoffFactory<IRetryBackoffContext<unknown>> },
+): RetryPolicy {
   return new RetryPolicy(
     { backoff: opts.backoff || new ConstantBackoff(0), maxAttempts: opts.maxAttempts ?? Infinity },
     new ExecuteWrapper(policy.options.errorFilter, policy.options.resultFilter),

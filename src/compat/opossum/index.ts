@@ -12,7 +12,15 @@ import { EventEmitter } from 'eventemitter3';
 function unref(timer: unknown): void {
   (timer as { unref?: () => void }).unref?.();
 }
-import { bulkhead, isBulkheadRejectedError, isTimeoutError, pipeline, timeout, type Clock, type Policy } from 'breakwater';
+import {
+  bulkhead,
+  isBulkheadRejectedError,
+  isTimeoutError,
+  pipeline,
+  timeout,
+  type Clock,
+  type Policy,
+} from 'breakwater';
 import { Status, type RotateBucketController, type Stats, type StatusOptions } from './status.js';
 
 export type { Bucket, BucketCounts, RotateBucketController, Stats, StatusOptions } from './status.js';
@@ -118,11 +126,19 @@ function uuid(): string {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function describeValue(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? 'an object' : String(value);
+  return typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'object' && value !== null
+      ? 'an object'
+      : String(value);
 }
 
 /** A numeric option: absent, or a finite number >= 0 (opossum takes NaN and strings and misbehaves later). */
@@ -188,19 +204,38 @@ class CircuitBreaker<TI extends unknown[] = unknown[], TR = unknown> extends Eve
 
   constructor(action: Action<TI, TR>, options: CircuitBreakerOptions = {}) {
     super();
-    if (action === undefined || action === null || (action as unknown) === false || (action as unknown) === '' || (action as unknown) === 0) {
+    if (
+      action === undefined ||
+      action === null ||
+      (action as unknown) === false ||
+      (action as unknown) === '' ||
+      (action as unknown) === 0
+    ) {
       throw new TypeError('No action provided. Cannot construct a CircuitBreaker without an invocable action.');
     }
-    if (typeof options !== 'object' || options === null) throw new TypeError(`opossum: options must be an object, got ${String(options)}`);
-    if (options.cache) throw new TypeError('opossum: options.cache is not supported by breakwater/compat/opossum (use breakwater/cache)');
-    if (options.coalesce) throw new TypeError('opossum: options.coalesce is not supported by breakwater/compat/opossum');
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError(`opossum: options must be an object, got ${String(options)}`);
+    if (options.cache)
+      throw new TypeError(
+        'opossum: options.cache is not supported by breakwater/compat/opossum (use breakwater/cache)',
+      );
+    if (options.coalesce)
+      throw new TypeError('opossum: options.coalesce is not supported by breakwater/compat/opossum');
     if (options.timeout !== false) finiteOption('timeout', options.timeout);
-    for (const name of ['resetTimeout', 'errorThresholdPercentage', 'rollingCountTimeout', 'rollingCountBuckets', 'cacheTTL', 'coalesceTTL'] as const) {
+    for (const name of [
+      'resetTimeout',
+      'errorThresholdPercentage',
+      'rollingCountTimeout',
+      'rollingCountBuckets',
+      'cacheTTL',
+      'coalesceTTL',
+    ] as const) {
       finiteOption(name, options[name]);
     }
     if (options.capacity !== undefined) {
       // opossum silently ignores a capacity that is not an integer and, at 0, rejects every call.
-      if (typeof options.capacity !== 'number') throw new TypeError(`opossum: options.capacity must be an integer >= 1, got ${typeof options.capacity}`);
+      if (typeof options.capacity !== 'number')
+        throw new TypeError(`opossum: options.capacity must be an integer >= 1, got ${typeof options.capacity}`);
       if (!Number.isInteger(options.capacity) || options.capacity < 1) {
         throw new RangeError(`opossum: options.capacity must be an integer >= 1, got ${options.capacity}`);
       }
@@ -272,7 +307,8 @@ class CircuitBreaker<TI extends unknown[] = unknown[], TR = unknown> extends Eve
       unref(this.warmTimer);
     }
     this.action = typeof action === 'function' ? (action as (...args: TI) => TR) : () => action as TR;
-    if (options.maxFailures) console.error('options.maxFailures is deprecated. Please use options.errorThresholdPercentage');
+    if (options.maxFailures)
+      console.error('options.maxFailures is deprecated. Please use options.errorThresholdPercentage');
 
     const status = this.ownStatus;
     const count =
@@ -326,7 +362,8 @@ class CircuitBreaker<TI extends unknown[] = unknown[], TR = unknown> extends Eve
 
   private renewAbortController(): void {
     const o = this.options;
-    if (o.autoRenewAbortController && o.abortController && o.abortController.signal.aborted) o.abortController = new AbortController();
+    if (o.autoRenewAbortController && o.abortController && o.abortController.signal.aborted)
+      o.abortController = new AbortController();
   }
 
   /** Closes the breaker: calls run again. Emits `close` when it was not closed. */
@@ -436,7 +473,9 @@ class CircuitBreaker<TI extends unknown[] = unknown[], TR = unknown> extends Eve
     } else if (typeof func === 'function') {
       this.fallbackFn = func as (...args: unknown[]) => unknown;
     } else {
-      throw new TypeError(`opossum: fallback must be a function or a CircuitBreaker, got ${func === null ? 'null' : typeof func}`);
+      throw new TypeError(
+        `opossum: fallback must be a function or a CircuitBreaker, got ${func === null ? 'null' : typeof func}`,
+      );
     }
     return this;
   }
@@ -498,7 +537,13 @@ class CircuitBreaker<TI extends unknown[] = unknown[], TR = unknown> extends Eve
   }
 
   /** What breakwater's policies rejected with, in opossum's words. */
-  private handleRejection(error: unknown, args: TI, started: number, resolve: (v: TR) => void, reject: (e: unknown) => void): void {
+  private handleRejection(
+    error: unknown,
+    args: TI,
+    started: number,
+    resolve: (v: TR) => void,
+    reject: (e: unknown) => void,
+  ): void {
     const latency = Date.now() - started;
     if (isTimeoutError(error) && error.executed !== false && (error as { ms?: number }).ms === this.options.timeout) {
       const ours = buildError(`Timed out after ${String(this.options.timeout)}ms`, 'ETIMEDOUT');
@@ -516,7 +561,13 @@ class CircuitBreaker<TI extends unknown[] = unknown[], TR = unknown> extends Eve
     this.handleError(error, args, latency, resolve, reject);
   }
 
-  private handleError(error: unknown, args: TI, latency: number, resolve: (v: TR) => void, reject: (e: unknown) => void): void {
+  private handleError(
+    error: unknown,
+    args: TI,
+    latency: number,
+    resolve: (v: TR) => void,
+    reject: (e: unknown) => void,
+  ): void {
     if (this.options.errorFilter(error, ...args)) {
       this.emit('success', error, latency);
     } else {
@@ -599,7 +650,9 @@ class CircuitBreaker<TI extends unknown[] = unknown[], TR = unknown> extends Eve
 // eslint-disable-next-line @typescript-eslint/no-namespace
 declare namespace CircuitBreaker {
   /** opossum's options (`TI`, the action's arguments, as @types/opossum has it). */
-  export type Options<TI extends unknown[] = unknown[]> = CircuitBreakerOptions & { cacheGetKey?: (...args: TI) => string };
+  export type Options<TI extends unknown[] = unknown[]> = CircuitBreakerOptions & {
+    cacheGetKey?: (...args: TI) => string;
+  };
   /** The rolling window's totals. */
   export type Stats = import('./status.js').Stats;
   /** The rolling window. */

@@ -182,7 +182,8 @@ export class Status extends EventEmitter {
     const b = this.buckets[0];
     if (b === undefined) return;
     b[property]++;
-    if (property === 'successes' || property === 'failures' || property === 'timeouts') b.latencyTimes.push(latencyRunTime || 0);
+    if (property === 'successes' || property === 'failures' || property === 'timeouts')
+      b.latencyTimes.push(latencyRunTime || 0);
   }
 
   /** Marks the newest bucket as open. */

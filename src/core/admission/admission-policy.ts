@@ -27,7 +27,8 @@ export interface QueueSettings {
 
 /** Validates `maxQueue` and `queueTimeout` the same way for every policy that queues. */
 export function queueSettings(kind: string, options: { maxQueue?: unknown; queueTimeout?: unknown }): QueueSettings {
-  const maxQueue = options.maxQueue === undefined ? DEFAULT_MAX_QUEUE : integerAtLeast(kind, 'maxQueue', options.maxQueue, 0, true);
+  const maxQueue =
+    options.maxQueue === undefined ? DEFAULT_MAX_QUEUE : integerAtLeast(kind, 'maxQueue', options.maxQueue, 0, true);
   if (options.queueTimeout === undefined) return { maxQueue, queueTimeout: undefined };
   const ms = positiveFinite(kind, 'queueTimeout', options.queueTimeout);
   if (ms > MAX_QUEUE_TIMEOUT_MS) {
@@ -104,7 +105,13 @@ export abstract class AdmissionPolicy<E extends AdmissionEvents> extends PolicyB
    */
   protected readonly release: () => void;
 
-  constructor(kind: PolicyKind, options: CommonOptions, capacity: number, queue: QueueSettings, fullReason: BulkheadRejectReason) {
+  constructor(
+    kind: PolicyKind,
+    options: CommonOptions,
+    capacity: number,
+    queue: QueueSettings,
+    fullReason: BulkheadRejectReason,
+  ) {
     super(kind, options);
     this.capacity = capacity;
     this.maxQueue = queue.maxQueue;
@@ -168,7 +175,9 @@ export abstract class AdmissionPolicy<E extends AdmissionEvents> extends PolicyB
     }
     if (this.queueTimeout === undefined && !ctx.scope.canAbort) {
       this.queuedCount++;
-      return this.queue(admitSteadfast, fn as PolicyFunction<unknown>, ctx, this, this.clock.now()) as Promise<Awaited<T>>;
+      return this.queue(admitSteadfast, fn as PolicyFunction<unknown>, ctx, this, this.clock.now()) as Promise<
+        Awaited<T>
+      >;
     }
     const waiter = new Waiter(this, fn as PolicyFunction<unknown>, ctx, this.clock.now());
     const result = promiseFor<Awaited<T>>(waiter);

@@ -119,7 +119,15 @@ export class MemoryStore extends StoreBase {
   private sharedBreaker(name: string, now: number, ttl: number): SharedBreaker {
     let b = this.breakers.get(name);
     if (b === undefined || b.touched + b.ttl <= now) {
-      b = { opens: new Map(), openUntil: 0, closedAt: -Infinity, buckets: new Map(), probes: new Map(), touched: now, ttl };
+      b = {
+        opens: new Map(),
+        openUntil: 0,
+        closedAt: -Infinity,
+        buckets: new Map(),
+        probes: new Map(),
+        touched: now,
+        ttl,
+      };
       this.breakers.set(name, b);
     }
     b.touched = now;

@@ -1,6 +1,15 @@
 import type { Clock } from '../clock.js';
 import { PolicyEmitter } from '../events.js';
-import type { BreakerReport, BreakerView, BucketRule, Grant, SharedStore, StoreEvents, StoreListener, StoreReply } from './protocol.js';
+import type {
+  BreakerReport,
+  BreakerView,
+  BucketRule,
+  Grant,
+  SharedStore,
+  StoreEvents,
+  StoreListener,
+  StoreReply,
+} from './protocol.js';
 
 /** How a store watches its own health. */
 export interface StoreHealthOptions {
@@ -24,7 +33,11 @@ export class StoreTimeoutError extends Error {
     this.ms = ms;
   }
 }
-Object.defineProperty(StoreTimeoutError.prototype, 'name', { value: 'StoreTimeoutError', writable: true, configurable: true });
+Object.defineProperty(StoreTimeoutError.prototype, 'name', {
+  value: 'StoreTimeoutError',
+  writable: true,
+  configurable: true,
+});
 
 /** One command in flight: settles once, by its reply or by its timer. */
 class Command<R> {
@@ -208,7 +221,13 @@ export abstract class StoreBase implements SharedStore {
   private emitStore<K extends keyof StoreEvents>(event: K, fields: StoreEvents[K]): void {
     const events = this.events;
     if (events.listenerCount(event) === 0) return;
-    const payload = Object.freeze({ ...fields, policy: this.name, key: undefined, correlationId: undefined, at: this.clock.now() });
+    const payload = Object.freeze({
+      ...fields,
+      policy: this.name,
+      key: undefined,
+      correlationId: undefined,
+      at: this.clock.now(),
+    });
     (events.emit as (event: string, payload: unknown) => boolean)(event, payload);
   }
 }

@@ -1,4 +1,11 @@
-import { describe, integerAtLeast, isFunction, nonNegativeFinite, numberInRange, positiveFinite } from '../../core/validate.js';
+import {
+  describe,
+  integerAtLeast,
+  isFunction,
+  nonNegativeFinite,
+  numberInRange,
+  positiveFinite,
+} from '../../core/validate.js';
 import { AimdLimit } from './aimd.js';
 import type { LimitAlgorithm, LimitBounds } from './algorithm.js';
 import { ADAPTIVE_BULKHEAD_DEFAULTS as D, ADAPTIVE_BULKHEAD_KIND as KIND, ALGORITHM_KINDS } from './constants.js';
@@ -49,7 +56,9 @@ export function checkOptionKeys(options: unknown): void {
 }
 
 /** Every option name, for the shared unknown-key check. */
-export const ADAPTIVE_OPTION_NAMES: Readonly<Record<string, true>> = Object.fromEntries([...OPTION_KEYS].map((k) => [k, true]));
+export const ADAPTIVE_OPTION_NAMES: Readonly<Record<string, true>> = Object.fromEntries(
+  [...OPTION_KEYS].map((k) => [k, true]),
+);
 
 function plainObject(option: string, value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -79,7 +88,9 @@ export function adaptiveSettings(options: Partial<AdaptiveBulkheadOptions>): Ada
   } else {
     initialLimit = integerAtLeast(KIND, 'initialLimit', options.initialLimit, 1);
     if (initialLimit < minLimit || initialLimit > maxLimit) {
-      throw new RangeError(`${KIND}: initialLimit must be an integer in [minLimit, maxLimit] = [${minLimit}, ${maxLimit}], got ${initialLimit}`);
+      throw new RangeError(
+        `${KIND}: initialLimit must be an integer in [minLimit, maxLimit] = [${minLimit}, ${maxLimit}], got ${initialLimit}`,
+      );
     }
   }
   const bounds: LimitBounds = { initialLimit, minLimit, maxLimit };
@@ -88,7 +99,10 @@ export function adaptiveSettings(options: Partial<AdaptiveBulkheadOptions>): Ada
     ...bounds,
     algorithm: algorithmFrom(options.algorithm, bounds, random),
     window: windowFrom(options.window),
-    isDrop: options.isDrop === undefined ? undefined : isFunction<(error: unknown) => boolean>(KIND, 'isDrop', options.isDrop),
+    isDrop:
+      options.isDrop === undefined
+        ? undefined
+        : isFunction<(error: unknown) => boolean>(KIND, 'isDrop', options.isDrop),
   };
 }
 
@@ -102,7 +116,8 @@ function windowFrom(value: unknown): WindowSettings {
   return {
     minMs,
     maxMs,
-    minSamples: w.minSamples === undefined ? D.window.minSamples : integerAtLeast(KIND, 'window.minSamples', w.minSamples, 1),
+    minSamples:
+      w.minSamples === undefined ? D.window.minSamples : integerAtLeast(KIND, 'window.minSamples', w.minSamples, 1),
     minRttMs: w.minRttMs === undefined ? D.window.minRttMs : nonNegativeFinite(KIND, 'window.minRttMs', w.minRttMs),
   };
 }
@@ -126,7 +141,9 @@ function algorithmFrom(value: unknown, bounds: LimitBounds, random: () => number
     throw new TypeError(`${KIND}: algorithm must be ${ALGORITHM_EXPECTED}, got an object without kind or update`);
   }
   if (typeof o.kind !== 'string' || !(ALGORITHM_KINDS as readonly string[]).includes(o.kind)) {
-    throw new RangeError(`${KIND}: algorithm.kind must be one of ${ALGORITHM_KINDS.map((k) => `"${k}"`).join(', ')}, got ${describe(o.kind)}`);
+    throw new RangeError(
+      `${KIND}: algorithm.kind must be one of ${ALGORITHM_KINDS.map((k) => `"${k}"`).join(', ')}, got ${describe(o.kind)}`,
+    );
   }
   return builtIn(o, bounds, random);
 }
@@ -138,10 +155,14 @@ function builtIn(o: Record<string, unknown>, bounds: LimitBounds, random: () => 
     let backoffRatio = D.aimd.backoffRatio;
     if (o.backoffRatio !== undefined) {
       if (typeof o.backoffRatio !== 'number') {
-        throw new TypeError(`${KIND}: algorithm.backoffRatio must be a number in [0.5, 1), got ${describe(o.backoffRatio)}`);
+        throw new TypeError(
+          `${KIND}: algorithm.backoffRatio must be a number in [0.5, 1), got ${describe(o.backoffRatio)}`,
+        );
       }
       if (!(o.backoffRatio >= 0.5 && o.backoffRatio < 1)) {
-        throw new RangeError(`${KIND}: algorithm.backoffRatio must be a number in [0.5, 1), got ${describe(o.backoffRatio)}`);
+        throw new RangeError(
+          `${KIND}: algorithm.backoffRatio must be a number in [0.5, 1), got ${describe(o.backoffRatio)}`,
+        );
       }
       backoffRatio = o.backoffRatio;
     }
@@ -150,14 +171,19 @@ function builtIn(o: Record<string, unknown>, bounds: LimitBounds, random: () => 
   }
   if (kind === 'gradient2') {
     const g = D.gradient2;
-    const rttTolerance = o.rttTolerance === undefined ? g.rttTolerance : positiveFinite(KIND, 'algorithm.rttTolerance', o.rttTolerance);
-    if (rttTolerance < 1) throw new RangeError(`${KIND}: algorithm.rttTolerance must be a number >= 1, got ${rttTolerance}`);
+    const rttTolerance =
+      o.rttTolerance === undefined ? g.rttTolerance : positiveFinite(KIND, 'algorithm.rttTolerance', o.rttTolerance);
+    if (rttTolerance < 1)
+      throw new RangeError(`${KIND}: algorithm.rttTolerance must be a number >= 1, got ${rttTolerance}`);
     return new Gradient2Limit(
       {
-        smoothing: o.smoothing === undefined ? g.smoothing : numberInRange(KIND, 'algorithm.smoothing', o.smoothing, 0, 1, true),
+        smoothing:
+          o.smoothing === undefined ? g.smoothing : numberInRange(KIND, 'algorithm.smoothing', o.smoothing, 0, 1, true),
         rttTolerance,
-        longWindow: o.longWindow === undefined ? g.longWindow : integerAtLeast(KIND, 'algorithm.longWindow', o.longWindow, 1),
-        queueSize: o.queueSize === undefined ? g.queueSize : nonNegativeFinite(KIND, 'algorithm.queueSize', o.queueSize),
+        longWindow:
+          o.longWindow === undefined ? g.longWindow : integerAtLeast(KIND, 'algorithm.longWindow', o.longWindow, 1),
+        queueSize:
+          o.queueSize === undefined ? g.queueSize : nonNegativeFinite(KIND, 'algorithm.queueSize', o.queueSize),
       },
       bounds,
     );
@@ -165,10 +191,14 @@ function builtIn(o: Record<string, unknown>, bounds: LimitBounds, random: () => 
   const v = D.vegas;
   return new VegasLimit(
     {
-      smoothing: o.smoothing === undefined ? v.smoothing : numberInRange(KIND, 'algorithm.smoothing', o.smoothing, 0, 1, true),
+      smoothing:
+        o.smoothing === undefined ? v.smoothing : numberInRange(KIND, 'algorithm.smoothing', o.smoothing, 0, 1, true),
       probeMultiplier:
-        o.probeMultiplier === undefined ? v.probeMultiplier : positiveFinite(KIND, 'algorithm.probeMultiplier', o.probeMultiplier),
-      alpha: o.alpha === undefined ? vegasAlpha : isFunction<(limit: number) => number>(KIND, 'algorithm.alpha', o.alpha),
+        o.probeMultiplier === undefined
+          ? v.probeMultiplier
+          : positiveFinite(KIND, 'algorithm.probeMultiplier', o.probeMultiplier),
+      alpha:
+        o.alpha === undefined ? vegasAlpha : isFunction<(limit: number) => number>(KIND, 'algorithm.alpha', o.alpha),
       beta: o.beta === undefined ? vegasBeta : isFunction<(limit: number) => number>(KIND, 'algorithm.beta', o.beta),
     },
     bounds,

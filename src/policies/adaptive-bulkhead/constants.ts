@@ -1,7 +1,11 @@
 /** The default `name` of an adaptive bulkhead, and the prefix of its error messages. */
 export const ADAPTIVE_BULKHEAD_KIND = 'adaptiveBulkhead' as const;
 /** The built-in limit algorithms, by name. */
-export const ALGORITHM_KINDS: readonly ('aimd' | 'gradient2' | 'vegas')[] = /* @__PURE__ */ Object.freeze(['aimd', 'gradient2', 'vegas'] as const);
+export const ALGORITHM_KINDS: readonly ('aimd' | 'gradient2' | 'vegas')[] = /* @__PURE__ */ Object.freeze([
+  'aimd',
+  'gradient2',
+  'vegas',
+] as const);
 
 /**
  * Every default of `adaptiveBulkhead` and of its algorithms (concurrency-limits'
@@ -18,9 +22,19 @@ export const ADAPTIVE_BULKHEAD_DEFAULTS: {
   readonly minLimit: number;
   readonly maxLimit: number;
   readonly maxQueue: number;
-  readonly window: { readonly minMs: number; readonly maxMs: number; readonly minSamples: number; readonly minRttMs: number };
+  readonly window: {
+    readonly minMs: number;
+    readonly maxMs: number;
+    readonly minSamples: number;
+    readonly minRttMs: number;
+  };
   readonly aimd: { readonly backoffRatio: number; readonly timeout: number };
-  readonly gradient2: { readonly smoothing: number; readonly rttTolerance: number; readonly longWindow: number; readonly queueSize: number };
+  readonly gradient2: {
+    readonly smoothing: number;
+    readonly rttTolerance: number;
+    readonly longWindow: number;
+    readonly queueSize: number;
+  };
   readonly vegas: { readonly smoothing: number; readonly probeMultiplier: number };
 } = /* @__PURE__ */ Object.freeze({
   algorithm: 'aimd',

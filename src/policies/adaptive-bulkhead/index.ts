@@ -39,7 +39,13 @@ export class AdaptiveBulkheadPolicy extends AdmissionPolicy<AdaptiveBulkheadEven
 
   constructor(options: Partial<AdaptiveBulkheadOptions>) {
     const settings = adaptiveSettings(options);
-    super(ADAPTIVE_BULKHEAD_KIND, options, settings.initialLimit, queueSettings(ADAPTIVE_BULKHEAD_KIND, options), 'limit');
+    super(
+      ADAPTIVE_BULKHEAD_KIND,
+      options,
+      settings.initialLimit,
+      queueSettings(ADAPTIVE_BULKHEAD_KIND, options),
+      'limit',
+    );
     this.minLimit = settings.minLimit;
     this.maxLimit = settings.maxLimit;
     this.algorithm = settings.algorithm;
@@ -127,7 +133,11 @@ export class AdaptiveBulkheadPolicy extends AdmissionPolicy<AdaptiveBulkheadEven
 export function adaptiveBulkhead(options?: AdaptiveBulkheadOptions): AdaptiveBulkheadPolicy {
   checkOptionKeys(options);
   return new AdaptiveBulkheadPolicy(
-    optionsObject<AdaptiveBulkheadOptions>(ADAPTIVE_BULKHEAD_KIND, options, ADAPTIVE_OPTION_NAMES as OptionNames<AdaptiveBulkheadOptions>),
+    optionsObject<AdaptiveBulkheadOptions>(
+      ADAPTIVE_BULKHEAD_KIND,
+      options,
+      ADAPTIVE_OPTION_NAMES as OptionNames<AdaptiveBulkheadOptions>,
+    ),
   );
 }
 

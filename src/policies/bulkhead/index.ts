@@ -38,9 +38,14 @@ export class BulkheadPolicy extends AdmissionPolicy<BulkheadEvents> {
   }
 }
 
-
 /** Every option name of BulkheadOptions; any other key is a TypeError. */
-const BULKHEAD_OPTIONS: OptionNames<BulkheadOptions> = { maxConcurrent: true, maxQueue: true, queueTimeout: true, name: true, clock: true };
+const BULKHEAD_OPTIONS: OptionNames<BulkheadOptions> = {
+  maxConcurrent: true,
+  maxQueue: true,
+  queueTimeout: true,
+  name: true,
+  clock: true,
+};
 
 /**
  * Caps how many calls run at once (`maxConcurrent`) and how many wait in FIFO
@@ -61,7 +66,9 @@ const BULKHEAD_OPTIONS: OptionNames<BulkheadOptions> = { maxConcurrent: true, ma
  * ```
  */
 export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
-  return new BulkheadPolicy(optionsObject<BulkheadOptions>(BULKHEAD_KIND, options, BULKHEAD_OPTIONS, BULKHEAD_PEER_NAMES));
+  return new BulkheadPolicy(
+    optionsObject<BulkheadOptions>(BULKHEAD_KIND, options, BULKHEAD_OPTIONS, BULKHEAD_PEER_NAMES),
+  );
 }
 
 export type { BulkheadEvents } from './events.js';

@@ -19,7 +19,9 @@ export class InjectFaultPolicy extends PolicyBase<InjectFaultEvents> {
     super(INJECT_FAULT_KIND, options);
     this.rate = numberInRange(INJECT_FAULT_KIND, 'rate', options.rate, 0, 1);
     if (options.error === undefined) {
-      throw new TypeError(`${INJECT_FAULT_KIND}: error must be an error value or a function returning one, got undefined`);
+      throw new TypeError(
+        `${INJECT_FAULT_KIND}: error must be an error value or a function returning one, got undefined`,
+      );
     }
     this.makeError = typeof options.error === 'function' ? (options.error as FaultFactory) : undefined;
     this.error = options.error;
@@ -41,9 +43,14 @@ export class InjectFaultPolicy extends PolicyBase<InjectFaultEvents> {
   }
 }
 
-
 /** Every option name of InjectFaultOptions; any other key is a TypeError. */
-const INJECT_FAULT_OPTIONS: OptionNames<InjectFaultOptions> = { rate: true, error: true, random: true, name: true, clock: true };
+const INJECT_FAULT_OPTIONS: OptionNames<InjectFaultOptions> = {
+  rate: true,
+  error: true,
+  random: true,
+  name: true,
+  clock: true,
+};
 
 /**
  * Chaos for tests and staging: a share `rate` of calls rejects with `error`

@@ -77,9 +77,14 @@ class LatencyWait<T> implements AbortSubscriber {
   }
 }
 
-
 /** Every option name of InjectLatencyOptions; any other key is a TypeError. */
-const INJECT_LATENCY_OPTIONS: OptionNames<InjectLatencyOptions> = { rate: true, ms: true, random: true, name: true, clock: true };
+const INJECT_LATENCY_OPTIONS: OptionNames<InjectLatencyOptions> = {
+  rate: true,
+  ms: true,
+  random: true,
+  name: true,
+  clock: true,
+};
 
 /**
  * Chaos for tests and staging (the Latency Monkey in a policy): a share
@@ -97,5 +102,7 @@ const INJECT_LATENCY_OPTIONS: OptionNames<InjectLatencyOptions> = { rate: true, 
  * ```
  */
 export function injectLatency(options: InjectLatencyOptions): InjectLatencyPolicy {
-  return new InjectLatencyPolicy(optionsObject<InjectLatencyOptions>(INJECT_LATENCY_KIND, options, INJECT_LATENCY_OPTIONS));
+  return new InjectLatencyPolicy(
+    optionsObject<InjectLatencyOptions>(INJECT_LATENCY_KIND, options, INJECT_LATENCY_OPTIONS),
+  );
 }

@@ -92,7 +92,9 @@ function buildWindow(value: unknown, options: CircuitBreakerOptions, slowCallRat
   if (kind === 'count') {
     const size = integerAtLeast(K, 'window.size', w.size, 1);
     if (size > MAX_COUNT_WINDOW_SIZE) {
-      throw new RangeError(`${K}: window.size must be at most ${MAX_COUNT_WINDOW_SIZE} (one byte per call), got ${size}`);
+      throw new RangeError(
+        `${K}: window.size must be at most ${MAX_COUNT_WINDOW_SIZE} (one byte per call), got ${size}`,
+      );
     }
     return new CountHealth(size, rateRule(options, slowCallRate, size));
   }
@@ -109,7 +111,9 @@ function buildWindow(value: unknown, options: CircuitBreakerOptions, slowCallRat
 
 function rateRule(options: CircuitBreakerOptions, slowCallRate: number, windowSize: number): RateRule {
   const failureRate =
-    options.failureRate === undefined ? DEFAULT_FAILURE_RATE : numberInRange(K, 'failureRate', options.failureRate, 0, 1, true);
+    options.failureRate === undefined
+      ? DEFAULT_FAILURE_RATE
+      : numberInRange(K, 'failureRate', options.failureRate, 0, 1, true);
   let minimumCalls: number;
   if (options.minimumCalls === undefined) {
     minimumCalls = Math.min(DEFAULT_MINIMUM_CALLS, windowSize);
@@ -138,7 +142,8 @@ export function resolveOptions(options: CircuitBreakerOptions, name: string): Br
 
   let openFor: number | ((opens: number) => number) = DEFAULT_OPEN_FOR;
   if (options.openFor !== undefined) {
-    openFor = typeof options.openFor === 'function' ? options.openFor : nonNegativeFinite(K, 'openFor', options.openFor);
+    openFor =
+      typeof options.openFor === 'function' ? options.openFor : nonNegativeFinite(K, 'openFor', options.openFor);
   }
   let probes = DEFAULT_PROBES;
   let maxWait = DEFAULT_MAX_WAIT;
@@ -154,7 +159,8 @@ export function resolveOptions(options: CircuitBreakerOptions, name: string): Br
     health,
     rules: { probes, maxWait, openFor: openForRule(openFor, name) },
     slowMs,
-    failOn: options.failOn === undefined ? undefined : isFunction<(outcome: Outcome) => boolean>(K, 'failOn', options.failOn),
+    failOn:
+      options.failOn === undefined ? undefined : isFunction<(outcome: Outcome) => boolean>(K, 'failOn', options.failOn),
     snapshot: options.initialState === undefined ? undefined : validateSnapshot(options.initialState),
   };
 }

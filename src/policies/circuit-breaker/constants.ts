@@ -23,9 +23,18 @@ export const DEFAULT_MAX_WAIT = 30_000;
 /** The version written into every snapshot. */
 export const SNAPSHOT_VERSION = 1;
 /** The states a breaker can be in. */
-export const CIRCUIT_STATES: readonly CircuitState[] = /* @__PURE__ */ Object.freeze(['closed', 'open', 'halfOpen', 'isolated'] as const);
+export const CIRCUIT_STATES: readonly CircuitState[] = /* @__PURE__ */ Object.freeze([
+  'closed',
+  'open',
+  'halfOpen',
+  'isolated',
+] as const);
 /** The window kinds. */
-export const WINDOW_KINDS: readonly ('consecutive' | 'count' | 'time')[] = /* @__PURE__ */ Object.freeze(['consecutive', 'count', 'time'] as const);
+export const WINDOW_KINDS: readonly ('consecutive' | 'count' | 'time')[] = /* @__PURE__ */ Object.freeze([
+  'consecutive',
+  'count',
+  'time',
+] as const);
 
 /**
  * Every default of `circuitBreaker`, in one frozen object.
@@ -42,7 +51,11 @@ export const CIRCUIT_BREAKER_DEFAULTS: {
   readonly openFor: number;
   readonly halfOpen: { readonly probes: number; readonly maxWait: number };
 } = /* @__PURE__ */ Object.freeze({
-  window: /* @__PURE__ */ Object.freeze({ kind: 'time' as const, ms: DEFAULT_WINDOW_MS, buckets: DEFAULT_WINDOW_BUCKETS }),
+  window: /* @__PURE__ */ Object.freeze({
+    kind: 'time' as const,
+    ms: DEFAULT_WINDOW_MS,
+    buckets: DEFAULT_WINDOW_BUCKETS,
+  }),
   failureRate: DEFAULT_FAILURE_RATE,
   minimumCalls: DEFAULT_MINIMUM_CALLS,
   openFor: DEFAULT_OPEN_FOR,

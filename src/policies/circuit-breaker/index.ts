@@ -54,7 +54,8 @@ export interface IsolationHandle {
 }
 
 /** `Symbol.dispose` where the runtime has it, else the key that `using` polyfills agree on. */
-const DISPOSE: typeof Symbol.dispose = ((Symbol as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose')) as typeof Symbol.dispose;
+const DISPOSE: typeof Symbol.dispose = ((Symbol as { dispose?: symbol }).dispose ??
+  Symbol.for('Symbol.dispose')) as typeof Symbol.dispose;
 
 class Isolation implements IsolationHandle {
   private released = false;
@@ -127,9 +128,16 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
             this.health instanceof ConsecutiveHealth ? 'consecutiveFailures' : 'failureRate',
             this.clock,
             {
-              fleetOpened: (openLeft, reason, now) => this.adopt(now, (m) => (m.state === 'closed' || m.state === 'halfOpen' ? fleetOpen(m, now, openLeft, reason) : undefined)),
+              fleetOpened: (openLeft, reason, now) =>
+                this.adopt(now, (m) =>
+                  m.state === 'closed' || m.state === 'halfOpen' ? fleetOpen(m, now, openLeft, reason) : undefined,
+                ),
               fleetClosed: (closedAgo, now) =>
-                this.adopt(now, (m) => ((m.state === 'open' || m.state === 'halfOpen') && this.openedAt < now - closedAgo ? fleetClose(m) : undefined)),
+                this.adopt(now, (m) =>
+                  (m.state === 'open' || m.state === 'halfOpen') && this.openedAt < now - closedAgo
+                    ? fleetClose(m)
+                    : undefined,
+                ),
               countsTripped: (reason, now) => {
                 const early = this.catchUp(now);
                 const changes = this.commit(trip(this.machine, now, reason, this.rules));
@@ -263,11 +271,17 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
    * promise: our reaction is attached first, so it runs before the caller's,
    * and no promise is chained and no error rethrown on the way.
    */
-  private track<T>(promise: Promise<Awaited<T>>, ctx: CallContext, generation: number, startedAt: number): Promise<Awaited<T>> {
+  private track<T>(
+    promise: Promise<Awaited<T>>,
+    ctx: CallContext,
+    generation: number,
+    startedAt: number,
+  ): Promise<Awaited<T>> {
     promise.then(
       (value) => {
         // The common case: a value, no failOn, nothing timed, no transition since the call started.
-        if (this.failOn === undefined && startedAt !== startedAt && this.machine.generation === generation) this.succeeded(ctx);
+        if (this.failOn === undefined && startedAt !== startedAt && this.machine.generation === generation)
+          this.succeeded(ctx);
         else this.settle(ctx, generation, startedAt, NO_PROBE, true, value);
       },
       (error: unknown) => this.settle(ctx, generation, startedAt, NO_PROBE, false, error),
@@ -287,7 +301,10 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
       sharing.tick(timed ? now : this.clock.now());
     }
     const reason = sharing === undefined ? health.verdict() : this.verdict();
-    const changes = reason === undefined ? NO_CHANGES : this.commit(trip(this.machine, timed ? now : this.clock.now(), reason, this.rules));
+    const changes =
+      reason === undefined
+        ? NO_CHANGES
+        : this.commit(trip(this.machine, timed ? now : this.clock.now(), reason, this.rules));
     if (this.listens('success')) this.emitEvent('success', ctx, { durationMs: 0 });
     if (changes.length > 0) this.announce(changes, ctx);
   }
@@ -308,11 +325,15 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
         const lease = this.sharing?.leaseProbe(admitted.probe.id, this.rules.maxWait, this.rules.probes, now);
         if (lease === undefined) return probe.run(fn);
         if (lease === false) return this.probeRefused(admitted.probe.id, ctx, now);
-        return lease.then((granted) => (granted ? probe.run(fn) : this.probeRefused(admitted.probe.id, ctx, this.clock.now())));
+        return lease.then((granted) =>
+          granted ? probe.run(fn) : this.probeRefused(admitted.probe.id, ctx, this.clock.now()),
+        );
       }
     }
-    const error = m.state === 'isolated' ? isolatedCircuit() : brokenCircuit(m.state === 'open' ? m.openUntil - now : 0);
-    if (this.listens('rejected')) this.emitEvent('rejected', ctx, { state: m.state as Exclude<CircuitState, 'closed'> });
+    const error =
+      m.state === 'isolated' ? isolatedCircuit() : brokenCircuit(m.state === 'open' ? m.openUntil - now : 0);
+    if (this.listens('rejected'))
+      this.emitEvent('rejected', ctx, { state: m.state as Exclude<CircuitState, 'closed'> });
     return Promise.reject(error);
   }
 
@@ -387,7 +408,8 @@ export class CircuitBreakerPolicy extends PolicyBase<CircuitBreakerEvents> {
   settle(ctx: CallContext, generation: number, startedAt: number, probeId: number, ok: boolean, result: unknown): void {
     const verdict = this.classify(ctx, ok, result);
     const measured = startedAt === startedAt; // not NaN
-    const needsNow = this.timedWindow || measured || verdict === FAILURE || probeId !== NO_PROBE || this.machine.state !== 'closed';
+    const needsNow =
+      this.timedWindow || measured || verdict === FAILURE || probeId !== NO_PROBE || this.machine.state !== 'closed';
     const now = needsNow || this.sharing !== undefined ? this.clock.now() : 0;
     const early = this.catchUp(now);
     this.sharing?.tick(now);
@@ -475,9 +497,23 @@ class ProbeCall<T> implements AbortSubscriber {
   }
 }
 
-
 /** Every option name of CircuitBreakerOptions; any other key is a TypeError. */
-const CIRCUIT_BREAKER_OPTIONS: OptionNames<CircuitBreakerOptions> = { window: true, failureRate: true, minimumCalls: true, slowCall: true, openFor: true, halfOpen: true, failOn: true, initialState: true, store: true, share: true, quorum: true, syncMs: true, name: true, clock: true };
+const CIRCUIT_BREAKER_OPTIONS: OptionNames<CircuitBreakerOptions> = {
+  window: true,
+  failureRate: true,
+  minimumCalls: true,
+  slowCall: true,
+  openFor: true,
+  halfOpen: true,
+  failOn: true,
+  initialState: true,
+  store: true,
+  share: true,
+  quorum: true,
+  syncMs: true,
+  name: true,
+  clock: true,
+};
 
 /**
  * Stops calling a failing dependency for a while, then lets a few trial calls
@@ -497,7 +533,9 @@ const CIRCUIT_BREAKER_OPTIONS: OptionNames<CircuitBreakerOptions> = { window: tr
  * ```
  */
 export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreakerPolicy {
-  return new CircuitBreakerPolicy(optionsObject<CircuitBreakerOptions>(K, options, CIRCUIT_BREAKER_OPTIONS, BREAKER_PEER_NAMES));
+  return new CircuitBreakerPolicy(
+    optionsObject<CircuitBreakerOptions>(K, options, CIRCUIT_BREAKER_OPTIONS, BREAKER_PEER_NAMES),
+  );
 }
 
 export type {

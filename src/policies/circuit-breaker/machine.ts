@@ -83,7 +83,9 @@ function unchanged(machine: Machine): Step {
 type Fields = Omit<Machine, 'generation' | 'nextProbeId' | 'isolationEpoch' | 'windowSince'>;
 
 function moved(from: Machine, next: Fields, reason: StateChangeReason, changes: StateChange[], at?: number): Machine {
-  changes.push(at === undefined ? { from: from.state, to: next.state, reason } : { from: from.state, to: next.state, reason, at });
+  changes.push(
+    at === undefined ? { from: from.state, to: next.state, reason } : { from: from.state, to: next.state, reason, at },
+  );
   const generation = from.generation + 1;
   return {
     ...next,
@@ -95,7 +97,14 @@ function moved(from: Machine, next: Fields, reason: StateChangeReason, changes: 
   };
 }
 
-function opened(from: Machine, at: number, reason: StateChangeReason, rules: MachineRules, changes: StateChange[], lazily = false): Machine {
+function opened(
+  from: Machine,
+  at: number,
+  reason: StateChangeReason,
+  rules: MachineRules,
+  changes: StateChange[],
+  lazily = false,
+): Machine {
   const opens = from.opens + 1;
   return moved(
     from,
@@ -107,7 +116,12 @@ function opened(from: Machine, at: number, reason: StateChangeReason, rules: Mac
 }
 
 function closed(from: Machine, reason: StateChangeReason, changes: StateChange[]): Machine {
-  return moved(from, { state: 'closed', opens: 0, openUntil: 0, probes: NO_PROBES, probeSuccesses: 0, isolations: 0 }, reason, changes);
+  return moved(
+    from,
+    { state: 'closed', opens: 0, openUntil: 0, probes: NO_PROBES, probeSuccesses: 0, isolations: 0 },
+    reason,
+    changes,
+  );
 }
 
 function oldestProbeStart(probes: readonly Probe[]): number {
@@ -128,7 +142,13 @@ export function elapse(machine: Machine, now: number, rules: MachineRules): Step
     if (m.state === 'open' && now >= m.openUntil) {
       changes ??= [];
       const at = m.openUntil;
-      m = moved(m, { state: 'halfOpen', opens: m.opens, openUntil: 0, probes: NO_PROBES, probeSuccesses: 0, isolations: 0 }, 'openElapsed', changes, at);
+      m = moved(
+        m,
+        { state: 'halfOpen', opens: m.opens, openUntil: 0, probes: NO_PROBES, probeSuccesses: 0, isolations: 0 },
+        'openElapsed',
+        changes,
+        at,
+      );
     } else if (m.state === 'halfOpen' && m.probes.length > 0) {
       const expiry = oldestProbeStart(m.probes) + rules.maxWait;
       if (!(now >= expiry)) break;
@@ -149,7 +169,11 @@ export function trip(machine: Machine, now: number, reason: StateChangeReason, r
 }
 
 /** Takes a probe place in half-open; `undefined` when none is free. */
-export function admitProbe(machine: Machine, now: number, rules: MachineRules): { machine: Machine; probe: Probe } | undefined {
+export function admitProbe(
+  machine: Machine,
+  now: number,
+  rules: MachineRules,
+): { machine: Machine; probe: Probe } | undefined {
   if (machine.state !== 'halfOpen' || machine.probes.length >= rules.probes) return undefined;
   const probe: Probe = { id: machine.nextProbeId, startedAt: now };
   return { machine: { ...machine, probes: [...machine.probes, probe], nextProbeId: machine.nextProbeId + 1 }, probe };
@@ -199,7 +223,8 @@ export function isolate(machine: Machine): Step {
 
 /** A handle from `isolate()` was released; the last one closes the breaker. */
 export function release(machine: Machine, isolationEpoch: number): Step {
-  if (machine.state !== 'isolated' || isolationEpoch !== machine.isolationEpoch || machine.isolations === 0) return unchanged(machine);
+  if (machine.state !== 'isolated' || isolationEpoch !== machine.isolationEpoch || machine.isolations === 0)
+    return unchanged(machine);
   if (machine.isolations > 1) return unchanged({ ...machine, isolations: machine.isolations - 1 });
   const changes: StateChange[] = [];
   return { machine: closed(machine, 'released', changes), changes };
@@ -217,7 +242,10 @@ export function reset(machine: Machine): Step {
     return { machine: { ...next, isolationEpoch: machine.isolationEpoch + 1 }, changes };
   }
   const generation = machine.generation + 1;
-  return { machine: { ...machine, generation, windowSince: generation, isolationEpoch: machine.isolationEpoch + 1 }, changes };
+  return {
+    machine: { ...machine, generation, windowSince: generation, isolationEpoch: machine.isolationEpoch + 1 },
+    changes,
+  };
 }
 
 /** The machine a snapshot describes, at `now`. */

@@ -50,7 +50,9 @@ let instances = 0;
 export function sharingOptions(
   options: CircuitBreakerOptions,
   name: string | undefined,
-): { store: SharedStore; share: BreakerShare; quorum: number; syncMs: number; windowMs: number; rule: RateRule } | undefined {
+):
+  | { store: SharedStore; share: BreakerShare; quorum: number; syncMs: number; windowMs: number; rule: RateRule }
+  | undefined {
   const { store, share, quorum, syncMs } = options as CircuitBreakerOptions & SharingOptions;
   const s = share === undefined ? DEFAULT_SHARE : oneOf(K, 'share', share, SHARES);
   const q = quorum === undefined ? DEFAULT_QUORUM : integerAtLeast(K, 'quorum', quorum, 1);
@@ -60,7 +62,9 @@ export function sharingOptions(
     throw new TypeError(`${K}: store must be a SharedStore (memoryStore() or redisStore()), got ${describe(store)}`);
   }
   if (name === undefined) {
-    throw new TypeError(`${K}: a policy with a store needs an explicit name (two services with the default name would share one breaker)`);
+    throw new TypeError(
+      `${K}: a policy with a store needs an explicit name (two services with the default name would share one breaker)`,
+    );
   }
   const window = options.window;
   if (s === 'counts' && window !== undefined && window.kind !== 'time') {
@@ -74,7 +78,6 @@ export function sharingOptions(
   };
   return { store, share: s, quorum: q, syncMs: ms, windowMs, rule };
 }
-
 
 /** One instance's side of a shared breaker. */
 export class BreakerSharing {

@@ -49,7 +49,12 @@ function windowSnapshot(value: unknown): WindowSnapshot {
       const size = integer('.window.size', w.size, 1);
       const outcomes = w.outcomes;
       if (typeof outcomes !== 'string' || !/^[0-3]*$/.test(outcomes) || outcomes.length > size) {
-        fail('.window.outcomes', `a string of at most ${size} digits 0-3`, outcomes, typeof outcomes === 'string' ? 'range' : 'type');
+        fail(
+          '.window.outcomes',
+          `a string of at most ${size} digits 0-3`,
+          outcomes,
+          typeof outcomes === 'string' ? 'range' : 'type',
+        );
       }
       return { kind: 'count', size, outcomes };
     }
@@ -60,13 +65,19 @@ function windowSnapshot(value: unknown): WindowSnapshot {
       }
       const buckets = integer('.window.buckets', w.buckets, 1, MAX_WINDOW_BUCKETS);
       if (!Array.isArray(w.data) || w.data.length > buckets) {
-        fail('.window.data', `an array of at most ${buckets} buckets`, w.data, Array.isArray(w.data) ? 'range' : 'type');
+        fail(
+          '.window.data',
+          `an array of at most ${buckets} buckets`,
+          w.data,
+          Array.isArray(w.data) ? 'range' : 'type',
+        );
       }
       const data: [number, number, number, number][] = [];
       let previousAge = buckets;
       w.data.forEach((entry: unknown, i: number) => {
         const path = `.window.data[${i}]`;
-        if (!Array.isArray(entry) || entry.length !== 4) fail(path, 'an array [age, calls, failures, slowCalls]', entry, 'type');
+        if (!Array.isArray(entry) || entry.length !== 4)
+          fail(path, 'an array [age, calls, failures, slowCalls]', entry, 'type');
         const age = integer(`${path}[0]`, entry[0], 0, previousAge - 1);
         const calls = integer(`${path}[1]`, entry[1], 1);
         const failures = integer(`${path}[2]`, entry[2], 0, calls);
@@ -87,12 +98,24 @@ export function validateSnapshot(value: unknown): BreakerSnapshot {
   if (s.version !== SNAPSHOT_VERSION) fail('.version', String(SNAPSHOT_VERSION), s.version);
   const state = s.state;
   if (typeof state !== 'string' || !(CIRCUIT_STATES as readonly string[]).includes(state)) {
-    fail('.state', CIRCUIT_STATES.map((x) => JSON.stringify(x)).join(', ').replace(/^/, 'one of '), state);
+    fail(
+      '.state',
+      CIRCUIT_STATES.map((x) => JSON.stringify(x))
+        .join(', ')
+        .replace(/^/, 'one of '),
+      state,
+    );
   }
   const opens = integer('.opens', s.opens, 0);
   const retryAfter = s.retryAfter;
   if (typeof retryAfter !== 'number' || !(retryAfter >= 0) || !Number.isFinite(retryAfter)) {
     fail('.retryAfter', 'a finite number >= 0', retryAfter, typeof retryAfter === 'number' ? 'range' : 'type');
   }
-  return { version: SNAPSHOT_VERSION, state: state as CircuitState, opens, retryAfter, window: windowSnapshot(s.window) };
+  return {
+    version: SNAPSHOT_VERSION,
+    state: state as CircuitState,
+    opens,
+    retryAfter,
+    window: windowSnapshot(s.window),
+  };
 }

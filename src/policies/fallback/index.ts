@@ -98,16 +98,24 @@ const FALLBACK_OPTIONS: OptionNames<FallbackOptions> = { on: true, name: true, c
  * const prices = await policy.execute(({ signal }) => fetchPrices({ signal }));
  * ```
  */
-export function fallback<F>(valueOrFn: (outcome: Outcome, ctx: Context) => F | PromiseLike<F>, options?: FallbackOptions): FallbackPolicy<Awaited<F>>;
+export function fallback<F>(
+  valueOrFn: (outcome: Outcome, ctx: Context) => F | PromiseLike<F>,
+  options?: FallbackOptions,
+): FallbackPolicy<Awaited<F>>;
 
 /** A fixed fallback value. */
 export function fallback<F>(valueOrFn: F, options?: FallbackOptions): FallbackPolicy<F>;
 export function fallback<F>(valueOrFn: FallbackValue<F>, options?: FallbackOptions): FallbackPolicy<F> {
   // A missing value would silently resolve failures with undefined.
   if (arguments.length === 0) {
-    throw new TypeError(`${FALLBACK_KIND}: valueOrFn is required (the value to resolve with, or a function (outcome, ctx) => value), got nothing`);
+    throw new TypeError(
+      `${FALLBACK_KIND}: valueOrFn is required (the value to resolve with, or a function (outcome, ctx) => value), got nothing`,
+    );
   }
-  return new FallbackPolicy(valueOrFn, optionsObject<FallbackOptions>(FALLBACK_KIND, options, FALLBACK_OPTIONS, FALLBACK_PEER_NAMES));
+  return new FallbackPolicy(
+    valueOrFn,
+    optionsObject<FallbackOptions>(FALLBACK_KIND, options, FALLBACK_OPTIONS, FALLBACK_PEER_NAMES),
+  );
 }
 
 export type { FallbackEvents } from './events.js';

@@ -10,7 +10,12 @@ export interface HedgeOwner {
   readonly maxHedged: number;
   readonly budget: RetryBudget | undefined;
   reportHedge(ctx: CallContext, attempt: number): void;
-  reportAttempt(ctx: CallContext, scope: { readonly attempt: number; readonly startedAt: number }, ok: boolean, result: unknown): void;
+  reportAttempt(
+    ctx: CallContext,
+    scope: { readonly attempt: number; readonly startedAt: number },
+    ok: boolean,
+    result: unknown,
+  ): void;
   discard(value: unknown): void;
 }
 

@@ -10,7 +10,6 @@ import type { HedgeEvents } from './events.js';
 import { HedgeCall } from './hedge-call.js';
 import type { HedgeOptions } from './options.js';
 
-
 /**
  * A policy that races extra attempts against a slow one. Made by {@link hedge}.
  */
@@ -27,9 +26,15 @@ export class HedgePolicy extends PolicyBase<HedgeEvents> {
   constructor(options: Partial<HedgeOptions>) {
     super(HEDGE_KIND, options);
     this.delay = timerDelay(HEDGE_KIND, 'delay', options.delay, false);
-    this.maxHedged = options.maxHedged === undefined ? DEFAULT_MAX_HEDGED : integerAtLeast(HEDGE_KIND, 'maxHedged', options.maxHedged, 1);
+    this.maxHedged =
+      options.maxHedged === undefined
+        ? DEFAULT_MAX_HEDGED
+        : integerAtLeast(HEDGE_KIND, 'maxHedged', options.maxHedged, 1);
     this.budget = options.budget === undefined ? undefined : isRetryBudget(HEDGE_KIND, options.budget);
-    this.onDiscard = options.onDiscard === undefined ? undefined : isFunction<(value: unknown) => void>(HEDGE_KIND, 'onDiscard', options.onDiscard);
+    this.onDiscard =
+      options.onDiscard === undefined
+        ? undefined
+        : isFunction<(value: unknown) => void>(HEDGE_KIND, 'onDiscard', options.onDiscard);
   }
 
   /** @internal */
@@ -49,11 +54,19 @@ export class HedgePolicy extends PolicyBase<HedgeEvents> {
     const startedAt = this.clock.now();
     return invoke(fn, ctx).then(
       (value) => {
-        this.emitEvent('attempt', ctx, { attempt: 1, durationMs: this.clock.now() - startedAt, outcome: { ok: true, value } });
+        this.emitEvent('attempt', ctx, {
+          attempt: 1,
+          durationMs: this.clock.now() - startedAt,
+          outcome: { ok: true, value },
+        });
         return value;
       },
       (error: unknown) => {
-        this.emitEvent('attempt', ctx, { attempt: 1, durationMs: this.clock.now() - startedAt, outcome: { ok: false, error } });
+        this.emitEvent('attempt', ctx, {
+          attempt: 1,
+          durationMs: this.clock.now() - startedAt,
+          outcome: { ok: false, error },
+        });
         throw error;
       },
     );
@@ -65,7 +78,12 @@ export class HedgePolicy extends PolicyBase<HedgeEvents> {
   }
 
   /** @internal */
-  reportAttempt(ctx: CallContext, scope: { readonly attempt: number; readonly startedAt: number }, ok: boolean, result: unknown): void {
+  reportAttempt(
+    ctx: CallContext,
+    scope: { readonly attempt: number; readonly startedAt: number },
+    ok: boolean,
+    result: unknown,
+  ): void {
     if (!this.listens('attempt')) return;
     const outcome: Outcome = ok ? { ok: true, value: result } : { ok: false, error: result };
     this.emitEvent('attempt', ctx, { attempt: scope.attempt, durationMs: this.clock.now() - scope.startedAt, outcome });
@@ -77,9 +95,15 @@ export class HedgePolicy extends PolicyBase<HedgeEvents> {
   }
 }
 
-
 /** Every option name of HedgeOptions; any other key is a TypeError. */
-const HEDGE_OPTIONS: OptionNames<HedgeOptions> = { delay: true, maxHedged: true, budget: true, onDiscard: true, name: true, clock: true };
+const HEDGE_OPTIONS: OptionNames<HedgeOptions> = {
+  delay: true,
+  maxHedged: true,
+  budget: true,
+  onDiscard: true,
+  name: true,
+  clock: true,
+};
 
 /**
  * Cuts tail latency: if an idempotent call has not settled after `delay`,

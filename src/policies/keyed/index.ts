@@ -210,7 +210,6 @@ function eventContext(key: string, ctx: CallContext | undefined): CallContext {
   return new CallContext(call, call, 1, false, undefined);
 }
 
-
 /** Every option name of KeyedOptions; any other key is a TypeError. */
 const KEYED_OPTIONS: OptionNames<KeyedOptions> = { maxKeys: true, idleMs: true, name: true, clock: true };
 

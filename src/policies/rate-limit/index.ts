@@ -1,7 +1,14 @@
 import type { CallContext } from '../../core/context.js';
 import { RateLimitedError } from '../../core/errors.js';
 import { invoke, PolicyBase, type PolicyFunction, RUN } from '../../core/policy.js';
-import { type OptionNames, describe, integerAtLeast, oneOf, optionsObject, positiveFinite } from '../../core/validate.js';
+import {
+  type OptionNames,
+  describe,
+  integerAtLeast,
+  oneOf,
+  optionsObject,
+  positiveFinite,
+} from '../../core/validate.js';
 import { isSharedStore, type SharedStore } from '../../core/store/protocol.js';
 import {
   DEFAULT_RATE_LIMIT_MAX_KEYS,
@@ -43,10 +50,18 @@ export class RateLimitPolicy extends PolicyBase<RateLimitEvents> {
     this.perMs = positiveFinite(RATE_LIMIT_KIND, 'perMs', options.perMs);
     this.burst = options.burst === undefined ? this.limit : integerAtLeast(RATE_LIMIT_KIND, 'burst', options.burst, 1);
     this.bucket = new TokenBucket(this.limit, this.perMs, this.burst, this.clock.now());
-    this.mode = options.mode === undefined ? DEFAULT_RATE_LIMIT_MODE : oneOf(RATE_LIMIT_KIND, 'mode', options.mode, RATE_LIMIT_MODES);
-    const lease = options.lease === undefined ? defaultLease(this.burst) : integerAtLeast(RATE_LIMIT_KIND, 'lease', options.lease, 1);
+    this.mode =
+      options.mode === undefined
+        ? DEFAULT_RATE_LIMIT_MODE
+        : oneOf(RATE_LIMIT_KIND, 'mode', options.mode, RATE_LIMIT_MODES);
+    const lease =
+      options.lease === undefined
+        ? defaultLease(this.burst)
+        : integerAtLeast(RATE_LIMIT_KIND, 'lease', options.lease, 1);
     const maxKeys =
-      options.maxKeys === undefined ? DEFAULT_RATE_LIMIT_MAX_KEYS : integerAtLeast(RATE_LIMIT_KIND, 'maxKeys', options.maxKeys, 1);
+      options.maxKeys === undefined
+        ? DEFAULT_RATE_LIMIT_MAX_KEYS
+        : integerAtLeast(RATE_LIMIT_KIND, 'maxKeys', options.maxKeys, 1);
     this.lease = this.mode === 'lease' ? lease : 0;
     if (options.store === undefined) {
       this.store = undefined;
@@ -54,10 +69,14 @@ export class RateLimitPolicy extends PolicyBase<RateLimitEvents> {
       return;
     }
     if (!isSharedStore(options.store)) {
-      throw new TypeError(`${RATE_LIMIT_KIND}: store must be a SharedStore (memoryStore() or redisStore()), got ${describe(options.store)}`);
+      throw new TypeError(
+        `${RATE_LIMIT_KIND}: store must be a SharedStore (memoryStore() or redisStore()), got ${describe(options.store)}`,
+      );
     }
     if (options.name === undefined) {
-      throw new TypeError(`${RATE_LIMIT_KIND}: a policy with a store needs an explicit name (two services with the default name would share one bucket)`);
+      throw new TypeError(
+        `${RATE_LIMIT_KIND}: a policy with a store needs an explicit name (two services with the default name would share one bucket)`,
+      );
     }
     this.store = options.store;
     const rule = { limit: this.limit, perMs: this.perMs, burst: this.burst };
@@ -92,9 +111,18 @@ export class RateLimitPolicy extends PolicyBase<RateLimitEvents> {
   }
 }
 
-
 /** Every option name of RateLimitOptions; any other key is a TypeError. */
-const RATE_LIMIT_OPTIONS: OptionNames<RateLimitOptions> = { limit: true, perMs: true, burst: true, store: true, mode: true, lease: true, maxKeys: true, name: true, clock: true };
+const RATE_LIMIT_OPTIONS: OptionNames<RateLimitOptions> = {
+  limit: true,
+  perMs: true,
+  burst: true,
+  store: true,
+  mode: true,
+  lease: true,
+  maxKeys: true,
+  name: true,
+  clock: true,
+};
 
 /**
  * Limits the rate of calls with a token bucket: `burst` tokens to start,
@@ -118,7 +146,9 @@ const RATE_LIMIT_OPTIONS: OptionNames<RateLimitOptions> = { limit: true, perMs: 
  * ```
  */
 export function rateLimit(options: RateLimitOptions): RateLimitPolicy {
-  return new RateLimitPolicy(optionsObject<RateLimitOptions>(RATE_LIMIT_KIND, options, RATE_LIMIT_OPTIONS, RATE_LIMIT_PEER_NAMES));
+  return new RateLimitPolicy(
+    optionsObject<RateLimitOptions>(RATE_LIMIT_KIND, options, RATE_LIMIT_OPTIONS, RATE_LIMIT_PEER_NAMES),
+  );
 }
 
 export type { RateLimitEvents } from './events.js';

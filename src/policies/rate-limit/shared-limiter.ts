@@ -85,7 +85,9 @@ export class SharedLimiter {
     if (this.lease === 0) {
       const reply = this.store.take(this.name, key, this.rule, 1);
       if (reply === undefined) return this.takeLocal(key);
-      return reply.then((grant) => (grant === undefined ? this.takeLocal(key) : grant.granted === 1 ? 0 : grant.retryAfter));
+      return reply.then((grant) =>
+        grant === undefined ? this.takeLocal(key) : grant.granted === 1 ? 0 : grant.retryAfter,
+      );
     }
     return this.takeLeased(key);
   }

@@ -1,4 +1,11 @@
-import { type OptionNames, describe, nonNegativeFinite, oneOf, optionsObject, positiveFinite } from '../../core/validate.js';
+import {
+  type OptionNames,
+  describe,
+  nonNegativeFinite,
+  oneOf,
+  optionsObject,
+  positiveFinite,
+} from '../../core/validate.js';
 import {
   CONSTANT_KIND,
   DECORRELATED_GROWTH,
@@ -68,7 +75,6 @@ export function constant(ms: number): Backoff {
   return () => delay;
 }
 
-
 /** Every option name of ExponentialOptions; any other key is a TypeError. */
 const EXPONENTIAL_OPTIONS: OptionNames<ExponentialOptions> = { initial: true, factor: true, max: true, jitter: true };
 
@@ -95,13 +101,18 @@ const EXPONENTIAL_OPTIONS: OptionNames<ExponentialOptions> = { initial: true, fa
  */
 export function exponential(options?: ExponentialOptions): Backoff {
   const o = optionsObject<ExponentialOptions>(EXPONENTIAL_KIND, options, EXPONENTIAL_OPTIONS);
-  const initial = o.initial === undefined ? EXPONENTIAL_DEFAULTS.initial : positiveFinite(EXPONENTIAL_KIND, 'initial', o.initial);
+  const initial =
+    o.initial === undefined ? EXPONENTIAL_DEFAULTS.initial : positiveFinite(EXPONENTIAL_KIND, 'initial', o.initial);
   const factor = o.factor === undefined ? EXPONENTIAL_DEFAULTS.factor : growthFactor(o.factor);
-  const max = o.max === undefined ? Math.max(EXPONENTIAL_DEFAULTS.max, initial) : positiveFinite(EXPONENTIAL_KIND, 'max', o.max);
+  const max =
+    o.max === undefined ? Math.max(EXPONENTIAL_DEFAULTS.max, initial) : positiveFinite(EXPONENTIAL_KIND, 'max', o.max);
   if (max < initial) {
-    throw new RangeError(`${EXPONENTIAL_KIND}: max must be a finite number >= initial (${initial}), got ${describe(max)}`);
+    throw new RangeError(
+      `${EXPONENTIAL_KIND}: max must be a finite number >= initial (${initial}), got ${describe(max)}`,
+    );
   }
-  const jitter = o.jitter === undefined ? EXPONENTIAL_DEFAULTS.jitter : oneOf(EXPONENTIAL_KIND, 'jitter', o.jitter, JITTERS);
+  const jitter =
+    o.jitter === undefined ? EXPONENTIAL_DEFAULTS.jitter : oneOf(EXPONENTIAL_KIND, 'jitter', o.jitter, JITTERS);
   const ceiling = (attempt: number): number => {
     // attempt <= 1, NaN included, gives the first ceiling; a huge one saturates at max.
     if (!(attempt > 1) || factor === 1) return initial < max ? initial : max;

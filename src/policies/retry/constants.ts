@@ -25,7 +25,12 @@ export const DEFAULT_NOT_EXECUTED_CODES: readonly string[] = /* @__PURE__ */ Obj
 /** How `exponential()` spreads its delays. */
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
 /** The jitters `exponential()` accepts. */
-export const JITTERS: readonly Jitter[] = /* @__PURE__ */ Object.freeze(['full', 'equal', 'decorrelated', 'none'] as const);
+export const JITTERS: readonly Jitter[] = /* @__PURE__ */ Object.freeze([
+  'full',
+  'equal',
+  'decorrelated',
+  'none',
+] as const);
 
 /** Defaults of `exponential()`. */
 export const EXPONENTIAL_DEFAULTS: Readonly<{ initial: number; factor: number; max: number; jitter: Jitter }> =

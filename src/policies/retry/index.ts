@@ -65,18 +65,32 @@ export class RetryPolicy extends PolicyBase<RetryEvents> {
   constructor(options: RetryOptions) {
     super(RETRY_KIND, options);
     this.maxAttempts =
-      options.maxAttempts === undefined ? DEFAULT_MAX_ATTEMPTS : integerAtLeast(RETRY_KIND, 'maxAttempts', options.maxAttempts, 1, true);
-    this.backoff = options.backoff === undefined ? exponential() : isFunction<Backoff>(RETRY_KIND, 'backoff', options.backoff);
-    this.retryOn = options.retryOn === undefined ? undefined : isFunction<(o: Outcome) => boolean>(RETRY_KIND, 'retryOn', options.retryOn);
-    this.idempotent = options.idempotent === undefined ? DEFAULT_IDEMPOTENT : isBoolean(RETRY_KIND, 'idempotent', options.idempotent);
+      options.maxAttempts === undefined
+        ? DEFAULT_MAX_ATTEMPTS
+        : integerAtLeast(RETRY_KIND, 'maxAttempts', options.maxAttempts, 1, true);
+    this.backoff =
+      options.backoff === undefined ? exponential() : isFunction<Backoff>(RETRY_KIND, 'backoff', options.backoff);
+    this.retryOn =
+      options.retryOn === undefined
+        ? undefined
+        : isFunction<(o: Outcome) => boolean>(RETRY_KIND, 'retryOn', options.retryOn);
+    this.idempotent =
+      options.idempotent === undefined ? DEFAULT_IDEMPOTENT : isBoolean(RETRY_KIND, 'idempotent', options.idempotent);
     this.notExecuted =
-      options.notExecuted === undefined ? hasNotExecutedCode : isFunction<Predicate>(RETRY_KIND, 'notExecuted', options.notExecuted);
+      options.notExecuted === undefined
+        ? hasNotExecutedCode
+        : isFunction<Predicate>(RETRY_KIND, 'notExecuted', options.notExecuted);
     this.budget = options.budget === undefined ? undefined : isRetryBudget(RETRY_KIND, options.budget);
     this.onDiscard =
-      options.onDiscard === undefined ? undefined : isFunction<(value: unknown) => void>(RETRY_KIND, 'onDiscard', options.onDiscard);
-    this.random = options.random === undefined ? Math.random : isFunction<() => number>(RETRY_KIND, 'random', options.random);
+      options.onDiscard === undefined
+        ? undefined
+        : isFunction<(value: unknown) => void>(RETRY_KIND, 'onDiscard', options.onDiscard);
+    this.random =
+      options.random === undefined ? Math.random : isFunction<() => number>(RETRY_KIND, 'random', options.random);
     this.warnNotIdempotent =
-      options.warnNotIdempotent === undefined ? true : isBoolean(RETRY_KIND, 'warnNotIdempotent', options.warnNotIdempotent);
+      options.warnNotIdempotent === undefined
+        ? true
+        : isBoolean(RETRY_KIND, 'warnNotIdempotent', options.warnNotIdempotent);
   }
 
   /** @internal */
@@ -101,10 +115,12 @@ export class RetryPolicy extends PolicyBase<RetryEvents> {
     }
     // The common case: errors only, nobody timing attempts. Success costs one
     // `then`; the loop is built only after a failure.
-    return invoke(fn, first).then(undefined, (error: unknown) =>
-      new Promise<Awaited<T>>((resolve, reject) => {
-        new RetryLoop<T>(this, this.clock, fn, ctx, first, resolve, reject).settled(false, error);
-      }),
+    return invoke(fn, first).then(
+      undefined,
+      (error: unknown) =>
+        new Promise<Awaited<T>>((resolve, reject) => {
+          new RetryLoop<T>(this, this.clock, fn, ctx, first, resolve, reject).settled(false, error);
+        }),
     );
   }
 
@@ -342,9 +358,20 @@ class RetryLoop<T> implements AbortSubscriber {
   }
 }
 
-
 /** Every option name of RetryOptions; any other key is a TypeError. */
-const RETRY_OPTIONS: OptionNames<RetryOptions> = { maxAttempts: true, backoff: true, retryOn: true, idempotent: true, notExecuted: true, budget: true, onDiscard: true, warnNotIdempotent: true, random: true, name: true, clock: true };
+const RETRY_OPTIONS: OptionNames<RetryOptions> = {
+  maxAttempts: true,
+  backoff: true,
+  retryOn: true,
+  idempotent: true,
+  notExecuted: true,
+  budget: true,
+  onDiscard: true,
+  warnNotIdempotent: true,
+  random: true,
+  name: true,
+  clock: true,
+};
 
 /**
  * Runs a call again after a failure, when that is safe: the call is

@@ -161,7 +161,10 @@ const TIMEOUT_OPTIONS: OptionNames<TimeoutOptions> = { strategy: true, name: tru
  * ```
  */
 export function timeout(ms: number, options?: TimeoutOptions): TimeoutPolicy {
-  return new TimeoutPolicy(ms, optionsObject<TimeoutOptions>(TIMEOUT_KIND, options, TIMEOUT_OPTIONS, TIMEOUT_PEER_NAMES));
+  return new TimeoutPolicy(
+    ms,
+    optionsObject<TimeoutOptions>(TIMEOUT_KIND, options, TIMEOUT_OPTIONS, TIMEOUT_PEER_NAMES),
+  );
 }
 
 export type { TimeoutEvents } from './events.js';

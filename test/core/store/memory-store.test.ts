@@ -29,7 +29,14 @@ describe('memoryStore: buckets (GCRA on the injected clock)', () => {
   it('keeps one bucket per (name, key): no key, "", and names that look alike stay apart', async () => {
     const store = memoryStore({ clock: new VirtualClock() });
     const one = { limit: 1, perMs: 1_000, burst: 1 };
-    const pairs: [string, string | undefined][] = [['a', undefined], ['a', ''], ['a', 'b'], ['a:b', undefined], ['a', 'b:'], ['a:', 'b']];
+    const pairs: [string, string | undefined][] = [
+      ['a', undefined],
+      ['a', ''],
+      ['a', 'b'],
+      ['a:b', undefined],
+      ['a', 'b:'],
+      ['a:', 'b'],
+    ];
     for (const [name, key] of pairs) expect((await store.take(name, key, one, 1))?.granted).toBe(1);
     for (const [name, key] of pairs) expect((await store.take(name, key, one, 1))?.granted).toBe(0);
   });
@@ -76,7 +83,9 @@ describe('memoryStore: health', () => {
   });
 
   it('rejects unknown options and a clock that is no clock', () => {
-    expect(() => memoryStore({ clok: 1 } as never)).toThrow(new TypeError('memoryStore: unknown option clok (known: clock)'));
+    expect(() => memoryStore({ clok: 1 } as never)).toThrow(
+      new TypeError('memoryStore: unknown option clok (known: clock)'),
+    );
     expect(() => memoryStore({ clock: {} as never })).toThrow(TypeError);
     expect(() => memoryStore('x' as never)).toThrow(TypeError);
   });
@@ -124,8 +133,18 @@ describe('memoryStore: values and breaker state', () => {
     const store = memoryStore({ clock });
     const base = { windowMs: 1_000, openWithinMs: 500 };
     await store.breaker('b', { ...base, instance: 'a', counts: { calls: 3, failures: 2, slowCalls: 0 } });
-    const v = await store.breaker('b', { ...base, instance: 'b', opened: 500, counts: { calls: 1, failures: 1, slowCalls: 1 } });
-    expect(v).toEqual({ opens: 1, openLeft: 500, closedAgo: Infinity, counts: { calls: 4, failures: 3, slowCalls: 1 } });
+    const v = await store.breaker('b', {
+      ...base,
+      instance: 'b',
+      opened: 500,
+      counts: { calls: 1, failures: 1, slowCalls: 1 },
+    });
+    expect(v).toEqual({
+      opens: 1,
+      openLeft: 500,
+      closedAgo: Infinity,
+      counts: { calls: 4, failures: 3, slowCalls: 1 },
+    });
     await clock.advance(500);
     const later = await store.breaker('b', { ...base, instance: 'a' });
     expect(later?.opens).toBe(0);

@@ -40,11 +40,19 @@ async function ready(): Promise<number> {
   return new Promise((resolve) => process.once('message', (m: { startAt: number }) => resolve(m.startAt)));
 }
 
-async function scenario(s: BreakerScenario, run: BreakerRun, store: ReturnType<typeof redisStore>, startAt: number, errors: string[]): Promise<ScenarioResult> {
+async function scenario(
+  s: BreakerScenario,
+  run: BreakerRun,
+  store: ReturnType<typeof redisStore>,
+  startAt: number,
+  errors: string[],
+): Promise<ScenarioResult> {
   const breaker = circuitBreaker({ ...s.options, name: s.name, store });
   const changes: ScenarioResult['changes'] = [];
   const requests: ScenarioResult['requests'] = [];
-  breaker.on('stateChange', (e) => changes.push({ at: Date.now() - startAt, from: e.from, to: e.to, reason: e.reason }));
+  breaker.on('stateChange', (e) =>
+    changes.push({ at: Date.now() - startAt, from: e.from, to: e.to, reason: e.reason }),
+  );
   const dependency = (): Promise<string> => {
     const at = Date.now() - startAt;
     const failed = at < s.failUntil;

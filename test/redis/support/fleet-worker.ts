@@ -78,7 +78,15 @@ async function rate(run: RateRun): Promise<RateResult> {
   const store = redisStore({ client: tracing(conn.client, onTake), prefix: run.prefix, commandTimeout: 1_000 });
   let degraded = 0;
   store.on('degraded', () => degraded++);
-  const policy = rateLimit({ name: run.name, limit: run.limit, perMs: 1_000, burst: run.burst, store, mode: run.mode, lease: run.lease });
+  const policy = rateLimit({
+    name: run.name,
+    limit: run.limit,
+    perMs: 1_000,
+    burst: run.burst,
+    store,
+    mode: run.mode,
+    lease: run.lease,
+  });
   const errors: string[] = [];
   let rejected = 0;
   let sent = 0;
@@ -121,6 +129,10 @@ async function rate(run: RateRun): Promise<RateResult> {
 process.once('message', (message: RateRun) => {
   rate(message).then(
     (result) => process.send?.(result, () => process.exit(0)),
-    (error: unknown) => process.send?.({ granted: [], arrivals: [], admitted: [], rejected: 0, errors: [String(error)], degraded: 0, offered: 0 }, () => process.exit(1)),
+    (error: unknown) =>
+      process.send?.(
+        { granted: [], arrivals: [], admitted: [], rejected: 0, errors: [String(error)], degraded: 0, offered: 0 },
+        () => process.exit(1),
+      ),
   );
 });

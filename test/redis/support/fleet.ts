@@ -49,7 +49,10 @@ export async function runWorkers<M, R>(file: string, messages: readonly M[], lim
         }),
     );
     const ready = children.map(
-      (child) => new Promise<void>((resolveReady) => child.on('message', (m: { ready?: boolean }) => m.ready === true && resolveReady())),
+      (child) =>
+        new Promise<void>((resolveReady) =>
+          child.on('message', (m: { ready?: boolean }) => m.ready === true && resolveReady()),
+        ),
     );
     children.forEach((child, i) => child.send(messages[i] as object));
     await Promise.race([Promise.all(ready), Promise.all(replies)]);
@@ -83,7 +86,12 @@ export function steadySeconds(arrivals: readonly number[], seconds: number, maxG
   for (let i = 1; i < sorted.length; i++) {
     const gap = (sorted[i] as number) - (sorted[i - 1] as number);
     if (gap <= maxGapMs) continue;
-    for (let s = Math.max(0, Math.floor((sorted[i - 1] as number) / 1_000)); s <= Math.floor((sorted[i] as number) / 1_000) && s < seconds; s++) steady[s] = false;
+    for (
+      let s = Math.max(0, Math.floor((sorted[i - 1] as number) / 1_000));
+      s <= Math.floor((sorted[i] as number) / 1_000) && s < seconds;
+      s++
+    )
+      steady[s] = false;
   }
   return steady;
 }

@@ -23,7 +23,8 @@ export function missing(what: 'server' | 'cluster' | 'binary'): string | undefin
   if (what === 'cluster' && REDIS_CLUSTER_NODES === undefined) {
     return 'no REDIS_CLUSTER_NODES: start one with `export REDIS_CLUSTER_NODES="$(scripts/start-redis-cluster.sh)"`';
   }
-  if (what === 'binary' && !HAS_REDIS_BINARY) return 'no redis-server binary (install redis-server; see scripts/start-redis.sh)';
+  if (what === 'binary' && !HAS_REDIS_BINARY)
+    return 'no redis-server binary (install redis-server; see scripts/start-redis.sh)';
   return undefined;
 }
 
@@ -50,7 +51,8 @@ function nodes(): { host: string; port: number }[] {
 /** A connected client with its offline queue off, as the store requires. */
 export async function connect(name: ClientName, topology: Topology, url = REDIS_URL): Promise<Connected> {
   // In CI a missing server is a failure, never a default port.
-  if (topology === 'single' && url === undefined) throw new Error('REDIS_URL is not set: run scripts/start-redis.sh (.ci/run does)');
+  if (topology === 'single' && url === undefined)
+    throw new Error('REDIS_URL is not set: run scripts/start-redis.sh (.ci/run does)');
   if (topology === 'cluster' && REDIS_CLUSTER_NODES === undefined) {
     throw new Error('REDIS_CLUSTER_NODES is not set: run scripts/start-redis-cluster.sh (.ci/run does)');
   }
@@ -118,10 +120,26 @@ export class OwnRedis {
   }
 
   async up(): Promise<void> {
-    const args = ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir, '--save', '', '--appendonly', 'no'];
+    const args = [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(this.port),
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ];
     this.proc = spawn('redis-server', args, { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
-      if (spawnSync('redis-cli', ['-p', String(this.port), 'ping']).stdout?.toString().includes('PONG')) return;
+      if (
+        spawnSync('redis-cli', ['-p', String(this.port), 'ping'])
+          .stdout?.toString()
+          .includes('PONG')
+      )
+        return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`redis-server on ${this.port} did not start`);
